@@ -1,0 +1,143 @@
+// WGSL for ConvPatchReduceProgram (conv-patch-reduce.ts).
+//
+// Declared by tfjs's preamble: X [N, H, W, C] (layer input, NHWC), Z [N, Ho, Wo, out] (pre-
+// activations of one sign), uniforms.xShape / zShape, setOutputAtIndex, localId, workgroupId,
+// localIndex. Declared by the TS side: THREADS, TILE, TILE_K, EPS32, MEAN (bool), and uniforms
+// kernel (kh, kw), strides, dilation, pads (top, left), pointsPerSplit.
+//
+// Rows of the reduction are q = n*L + p over points n and output positions p (L = Ho*Wo), which is
+// also Z's row-major order. Patches P[q, j] are read straight from X, j = (u*kw + v)*C + c:
+//   P[q, j] = X[n, oy*sh + u*dh - padTop, ox*sw + v*dw - padLeft, c], 0 outside the image.
+// Output [splits, F, out]; split s covers points [s*pointsPerSplit, (s+1)*pointsPerSplit):
+//   MEAN:  m[s, j, i] = max over its n of (1/L) sum_p P[q, j] * V[q, i]
+//   !MEAN: m[s, j, i] = max over its n and p of P[q, j] * V[q, i]
+// with V = 1/|Z| or 0 where |Z| <= EPS32. Products are >= 0, so zero-filled tile edges are inert.
+export const CONV_PATCH_REDUCE_WGSL = /* wgsl */ `
+var<workgroup> tileP : array<array<f32, TILE>, TILE_K>;
+var<workgroup> tileV : array<array<f32, TILE>, TILE_K>;
+
+fn zRule(z : f32) -> f32 {
+  let m = abs(z);
+  return select(1.0 / m, 0.0, m <= EPS32);
+}
+
+fn patchValue(q : i32, j : i32, positions : i32) -> f32 {
+  let inH = uniforms.xShape[1];
+  let inW = uniforms.xShape[2];
+  let channels = uniforms.xShape[3];
+  let outW = uniforms.zShape[2];
+  let n = q / positions;
+  let p = q - n * positions;
+  let oy = p / outW;
+  let ox = p - oy * outW;
+  let uv = j / channels;
+  let c = j - uv * channels;
+  let u = uv / uniforms.kernel[1];
+  let v = uv - u * uniforms.kernel[1];
+  let iy = oy * uniforms.strides[0] + u * uniforms.dilation[0] - uniforms.pads[0];
+  let ix = ox * uniforms.strides[1] + v * uniforms.dilation[1] - uniforms.pads[1];
+  if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) { return 0.0; }
+  return X[((n * inH + iy) * inW + ix) * channels + c];
+}
+
+fn main() {
+  let positions = uniforms.zShape[1] * uniforms.zShape[2];
+  let outs = uniforms.zShape[3];
+  let fanIn = uniforms.kernel[0] * uniforms.kernel[1] * uniforms.xShape[3];
+  let tx = i32(localId.x);
+  let ty = i32(localId.y);
+  let i0 = i32(workgroupId.x) * TILE;
+  let j0 = i32(workgroupId.y) * TILE;
+  let split = i32(workgroupId.z);
+  let qBegin = split * uniforms.pointsPerSplit * positions;
+  let qEnd = min(uniforms.zShape[0], (split + 1) * uniforms.pointsPerSplit) * positions;
+  let invL = 1.0 / f32(positions);
+
+  // Strided ownership as in the dense program: best*[c] is (j0 + ty + r*THREADS, i0 + tx + c*THREADS).
+  // acc* holds the running sum (MEAN) or max (!MEAN) of the current point.
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var best0 = vec4<f32>(0.0);
+  var best1 = vec4<f32>(0.0);
+  var best2 = vec4<f32>(0.0);
+  var best3 = vec4<f32>(0.0);
+
+  // Trip count from uniforms only, so that the barriers sit in uniform control flow.
+  let steps = (uniforms.pointsPerSplit * positions + TILE_K - 1) / TILE_K;
+  for (var t = 0; t < steps; t = t + 1) {
+    let q0 = qBegin + t * TILE_K;
+    for (var e = i32(localIndex); e < TILE_K * TILE; e = e + THREADS * THREADS) {
+      let k = e / TILE;
+      let c = e - k * TILE;
+      let q = q0 + k;
+      var a = 0.0;
+      var v = 0.0;
+      if (q < qEnd) {
+        let j = j0 + c;
+        if (j < fanIn) { a = patchValue(q, j, positions); }
+        let i = i0 + c;
+        if (i < outs) { v = zRule(Z[q * outs + i]); }
+      }
+      tileP[k][c] = a;
+      tileV[k][c] = v;
+    }
+    workgroupBarrier();
+    var p = q0 % positions;
+    for (var k = 0; k < TILE_K; k = k + 1) {
+      let a = vec4<f32>(tileP[k][ty], tileP[k][ty + THREADS], tileP[k][ty + 2 * THREADS], tileP[k][ty + 3 * THREADS]);
+      let v = vec4<f32>(tileV[k][tx], tileV[k][tx + THREADS], tileV[k][tx + 2 * THREADS], tileV[k][tx + 3 * THREADS]);
+      if (MEAN) {
+        // A new point starts: fold the finished point's mean into best. Rows past qEnd are zeros,
+        // so an extra fold there is harmless.
+        if (p == 0) {
+          best0 = max(best0, acc0 * invL);
+          best1 = max(best1, acc1 * invL);
+          best2 = max(best2, acc2 * invL);
+          best3 = max(best3, acc3 * invL);
+          acc0 = vec4<f32>(0.0);
+          acc1 = vec4<f32>(0.0);
+          acc2 = vec4<f32>(0.0);
+          acc3 = vec4<f32>(0.0);
+        }
+        acc0 = acc0 + a.x * v;
+        acc1 = acc1 + a.y * v;
+        acc2 = acc2 + a.z * v;
+        acc3 = acc3 + a.w * v;
+      } else {
+        acc0 = max(acc0, a.x * v);
+        acc1 = max(acc1, a.y * v);
+        acc2 = max(acc2, a.z * v);
+        acc3 = max(acc3, a.w * v);
+      }
+      p = p + 1;
+      if (p == positions) { p = 0; }
+    }
+    workgroupBarrier();
+  }
+  if (MEAN) {
+    best0 = max(best0, acc0 * invL);
+    best1 = max(best1, acc1 * invL);
+    best2 = max(best2, acc2 * invL);
+    best3 = max(best3, acc3 * invL);
+  } else {
+    best0 = acc0;
+    best1 = acc1;
+    best2 = acc2;
+    best3 = acc3;
+  }
+
+  let base = split * fanIn * outs;
+  for (var r = 0; r < 4; r = r + 1) {
+    let j = j0 + ty + r * THREADS;
+    if (j >= fanIn) { break; }
+    var row = best0;
+    if (r == 1) { row = best1; } else if (r == 2) { row = best2; } else if (r == 3) { row = best3; }
+    for (var c = 0; c < 4; c = c + 1) {
+      let i = i0 + tx + c * THREADS;
+      if (i < outs) { setOutputAtIndex(base + j * outs + i, row[c]); }
+    }
+  }
+}
+`;
