@@ -1,0 +1,94 @@
+// Fitting a parsed batch to a model: shapes that hold the same values per sample are reshaped (with a
+// notice), anything else is refused; labels are checked against the model's class count.
+
+import type { Batch } from '../types';
+import { SippError } from '../util/errors';
+import { looksLikeBytes } from './convert';
+import { formatShape, product } from './shape';
+
+export interface FitOptions {
+  /** Divide inputs by 255. Applied only when x holds integers in 0..255; never done unless asked. */
+  scaleUint8?: boolean;
+}
+
+function sameSampleShape(sample: number[], model: (number | null)[]): boolean {
+  return sample.length === model.length && model.every((d, i) => d === null || d === sample[i]);
+}
+
+/**
+ * Checks `batch` against a model with input shape `modelInputShape` (batch axis first, e.g.
+ * [null, 28, 28, 1]) and `numClasses` outputs; returns a new batch, reshaped or scaled if needed.
+ * `oneHotWidth`, when the batch carries it (see LoadedBatch), must equal `numClasses`.
+ */
+export function fitBatchToModel(
+  batch: Batch & { oneHotWidth?: number | null },
+  modelInputShape: (number | null)[],
+  numClasses: number,
+  opts: FitOptions = {},
+): Batch {
+  const { xShape, source } = batch;
+  const n = xShape.length > 0 ? xShape[0] : 0;
+  if (n === 0) {
+    throw new SippError('batch-empty', `${source}: the batch has shape ${formatShape(xShape)}, no samples.`);
+  }
+  const notices: string[] = [];
+  const sample = xShape.slice(1);
+  const modelSample = modelInputShape.slice(1);
+  let shape = xShape;
+  if (modelInputShape.length === 0 || !sameSampleShape(sample, modelSample)) {
+    const fixed = modelSample.every((d): d is number => d !== null);
+    const perSample = product(sample);
+    const wanted = fixed ? product(modelSample as number[]) : NaN;
+    if (modelInputShape.length === 0 || perSample !== wanted) {
+      throw new SippError(
+        'batch-shape-mismatch',
+        `${source}: x has shape ${formatShape(xShape)} (${perSample} values per sample), but the model expects ` +
+          `${formatShape(modelInputShape)}` +
+          (fixed ? ` (${wanted} values per sample).` : '; the sizes cannot be matched.'),
+      );
+    }
+    shape = [n, ...(modelSample as number[])];
+    notices.push(
+      `${source}: x reshaped from ${formatShape(xShape)} to ${formatShape(shape)} to fit the model input ` +
+        `${formatShape(modelInputShape)} (same ${perSample} values per sample, same order).`,
+    );
+  }
+  if (batch.y) checkLabels(batch, n, numClasses);
+  let x = batch.x;
+  if (opts.scaleUint8) {
+    if (looksLikeBytes(x)) {
+      x = x.map((v) => v / 255);
+      notices.push(`${source}: x divided by 255 (0..255 -> [0, 1]), as asked.`);
+    } else {
+      notices.push(
+        `${source}: scaling by 1/255 was asked for but not applied: x does not hold integers in 0..255.`,
+      );
+    }
+  }
+  return { ...batch, x, xShape: shape, notices: [...batch.notices, ...notices] };
+}
+
+function checkLabels(batch: Batch & { oneHotWidth?: number | null }, n: number, numClasses: number): void {
+  const { y, source } = batch;
+  if (!y) return;
+  if (y.length !== n) {
+    throw new SippError(
+      'labels-count-mismatch',
+      `${source}: x has ${n} samples but y has ${y.length} labels.`,
+    );
+  }
+  if (batch.oneHotWidth != null && batch.oneHotWidth !== numClasses) {
+    throw new SippError(
+      'labels-onehot-width',
+      `${source}: y has one-hot rows of width ${batch.oneHotWidth}, but the model has ${numClasses} classes.`,
+    );
+  }
+  for (let i = 0; i < n; i++) {
+    if (y[i] < 0 || y[i] >= numClasses) {
+      throw new SippError(
+        'labels-out-of-range',
+        `${source}: label ${y[i]} (sample ${i}) is outside 0..${numClasses - 1}: the model has ${numClasses} classes.`,
+      );
+    }
+  }
+}

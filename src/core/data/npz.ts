@@ -1,0 +1,111 @@
+// .npz reader: a zip archive of .npy members, as written by np.savez / np.savez_compressed.
+// fflate does the unzipping; before handing it the bytes we walk the zip directory ourselves, because
+// fflate trusts the entry count and sizes it finds there, and a damaged archive could make it loop for
+// billions of entries or allocate gigabytes.
+
+import { unzipSync } from 'fflate';
+import { SippError } from '../util/errors';
+import { parseNpy, type NpyArray } from './npy';
+
+export interface NpzBatchArrays {
+  x: NpyArray;
+  y: NpyArray | null;
+  /** Every member name in the archive, in directory order. */
+  members: string[];
+}
+
+const X_MEMBER = 'x.npy';
+const Y_MEMBER = 'y.npy';
+const LOCAL_HEADER = 0x04034b50;
+const CENTRAL_HEADER = 0x02014b50;
+const END_OF_DIRECTORY = 0x06054b50;
+const ZIP64_LOCATOR = 0x07064b50;
+// Deflate cannot expand data by more than about 1032:1; a larger claimed size means a damaged header.
+const MAX_DEFLATE_RATIO = 1032;
+
+function u16(b: Uint8Array, i: number): number {
+  return b[i] | (b[i + 1] << 8);
+}
+function u32(b: Uint8Array, i: number): number {
+  return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+}
+
+function corrupt(file: string, what: string): never {
+  throw new SippError('npz-corrupt', `${file}: the .npz (zip) archive is damaged: ${what}.`);
+}
+
+/** Checks that every directory entry and the data it points at lie inside the file. */
+function checkDirectory(b: Uint8Array, file: string): void {
+  let end = -1;
+  // The end record is 22 bytes plus a comment of at most 65535 bytes.
+  for (let e = b.length - 22; e >= 0 && b.length - e <= 22 + 0xffff; e--) {
+    if (u32(b, e) === END_OF_DIRECTORY) {
+      end = e;
+      break;
+    }
+  }
+  if (end < 0) corrupt(file, 'no zip directory at the end of the file (is it truncated?)');
+  if (end >= 20 && u32(b, end - 20) === ZIP64_LOCATOR) {
+    corrupt(file, 'it is a zip64 archive (over 4 GiB or 65535 members), which is not supported');
+  }
+  const count = u16(b, end + 8);
+  let o = u32(b, end + 16);
+  for (let i = 0; i < count; i++) {
+    if (o + 46 > b.length || u32(b, o) !== CENTRAL_HEADER) corrupt(file, `directory entry ${i} is missing`);
+    const size = u32(b, o + 20);
+    const local = u32(b, o + 42);
+    if (local + 30 > b.length || u32(b, local) !== LOCAL_HEADER)
+      corrupt(file, `member ${i} has no local header`);
+    const dataStart = local + 30 + u16(b, local + 26) + u16(b, local + 28);
+    if (dataStart + size > b.length) corrupt(file, `member ${i} runs past the end of the file`);
+    o += 46 + u16(b, o + 28) + u16(b, o + 30) + u16(b, o + 32);
+  }
+}
+
+/** Reads `x.npy` (required) and `y.npy` (optional) from an .npz archive. */
+export function parseNpz(bytes: Uint8Array, file: string): NpzBatchArrays {
+  const isZip =
+    bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
+  if (!isZip) {
+    throw new SippError(
+      'npz-not-zip',
+      `${file} is not a zip archive, so it is not an .npz (write one with np.savez(path, x=inputs, y=labels)).`,
+    );
+  }
+  checkDirectory(bytes, file);
+  const members: string[] = [];
+  let current: string | null = null;
+  let unpacked: Record<string, Uint8Array>;
+  try {
+    unpacked = unzipSync(bytes, {
+      filter: (f) => {
+        members.push(f.name);
+        if (f.name !== X_MEMBER && f.name !== Y_MEMBER) return false;
+        current = f.name;
+        const plausible =
+          f.compression === 0 ? f.originalSize === f.size : f.originalSize <= f.size * MAX_DEFLATE_RATIO + 64;
+        if (!plausible) throw new Error(`claims ${f.originalSize} bytes from ${f.size} stored`);
+        return true;
+      },
+    });
+  } catch (e) {
+    if (e instanceof SippError) throw e;
+    const reason = e instanceof Error ? e.message : String(e);
+    if (current === null) corrupt(file, reason);
+    throw new SippError('npz-corrupt-member', `${file}: member ${current} cannot be unpacked (${reason}).`);
+  }
+  const x = unpacked[X_MEMBER];
+  if (!x) {
+    const found = members.length ? members.join(', ') : 'no members at all';
+    throw new SippError(
+      'npz-missing-x',
+      `${file} has no array named x (found: ${found}). Save with np.savez(path, x=inputs, y=labels).`,
+    );
+  }
+  const y = unpacked[Y_MEMBER];
+  return {
+    x: parseNpy(x, `${file} (member ${X_MEMBER})`),
+    y: y ? parseNpy(y, `${file} (member ${Y_MEMBER})`) : null,
+    members,
+  };
+}
