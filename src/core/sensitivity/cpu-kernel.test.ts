@@ -1,0 +1,204 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import {
+  type ConvCase,
+  firstMismatch,
+  randomInput,
+  randomSplitWeights,
+  referenceConv,
+  referenceDense,
+  rng,
+  splitWeights,
+} from '../../test-support/sensitivity-reference';
+import { useBackend } from '../../test-support/tf-node';
+import type { ConvGeometry } from '../types';
+import { cpuLoopsKernel } from './cpu-kernel';
+import type { Reduction } from './kernel';
+import { plainKernel } from './plain';
+
+function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, label: string) {
+  const bad = firstMismatch(got, ref);
+  expect(bad, `${label}: ${JSON.stringify(bad)}`).toBeNull();
+}
+
+const geo = (k: number, s: number, d: number, padding: 'same' | 'valid'): ConvGeometry => ({
+  kernelSize: [k, k],
+  strides: [s, s],
+  dilation: [d, d],
+  padding,
+});
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`cpu-loops kernel on ${backend}`, () => {
+    it('is ready', async () => {
+      await useBackend(backend);
+      expect(tf.getBackend()).toBe(backend);
+    });
+
+    it('reproduces the worked example of §10: s = [[1/3, 1, 2/3], [1, 1, 0]]', () => {
+      // W is [out, in] in the doc; the kernel takes Keras [in, out].
+      const W = [
+        [0.5, -1, 2],
+        [-0.5, 0.25, 0],
+      ];
+      const { w, pos, neg } = splitWeights(new Float32Array([0.5, -0.5, -1, 0.25, 2, 0]));
+      const a = tf.tensor2d([[1, 2, 0.5]]);
+      const pt = tf.tensor2d(pos, [3, 2]);
+      const nt = tf.tensor2d(neg, [3, 2]);
+      const { mPos, mNeg } = cpuLoopsKernel.dense(a, pt, nt);
+      const p = mPos.dataSync();
+      const n = mNeg.dataSync();
+      const s = W.map((row, i) =>
+        row.map((_, j) => {
+          const k = j * 2 + i;
+          return Math.abs(w[k]) * (w[k] > 0 ? p[k] : w[k] < 0 ? n[k] : 0);
+        }),
+      );
+      const want = [
+        [1 / 3, 1, 2 / 3],
+        [1, 1, 0],
+      ];
+      s.flat().forEach((v, k) => expect(v).toBeCloseTo(want.flat()[k], 6));
+      tf.dispose([a, pt, nt, mPos, mNeg]);
+    });
+
+    const denseShapes: Array<[number, number, number]> = [
+      [1, 1, 1],
+      [3, 3, 17],
+      [9, 17, 3],
+      [5, 64, 64],
+      [7, 130, 65],
+      [4, 300, 130],
+      [40, 17, 300],
+    ];
+    for (const [rows, fanIn, outs] of denseShapes) {
+      it(`dense rows=${rows} in=${fanIn} out=${outs} matches the float64 reference, leak-free`, () => {
+        const rand = rng(rows * 1000 + fanIn * 10 + outs + 1);
+        const a = randomInput(rows * fanIn, rand);
+        const { pos, neg } = randomSplitWeights(fanIn * outs, rand);
+        const at = tf.tensor2d(a, [rows, fanIn]);
+        const pt = tf.tensor2d(pos, [fanIn, outs]);
+        const nt = tf.tensor2d(neg, [fanIn, outs]);
+        const before = tf.memory().numTensors;
+        const { mPos, mNeg } = cpuLoopsKernel.dense(at, pt, nt);
+        expect(tf.memory().numTensors - before).toBe(2);
+        expect(mPos.shape).toEqual([fanIn, outs]);
+        expectClose(mPos.dataSync(), referenceDense(a, pos, rows, fanIn, outs), 'mPos');
+        expectClose(mNeg.dataSync(), referenceDense(a, neg, rows, fanIn, outs), 'mNeg');
+        tf.dispose([at, pt, nt, mPos, mNeg]);
+        expect(tf.memory().numTensors).toBe(before - 3);
+      });
+    }
+
+    it('dense z rule: a dead unit, an all-zero point and an all-positive kernel give exact zeros', () => {
+      const rows = 4,
+        fanIn = 5,
+        outs = 3;
+      const rand = rng(7);
+      const a = randomInput(rows * fanIn, rand, 0);
+      a.fill(0, 2 * fanIn, 3 * fanIn);
+      const w = new Float32Array(fanIn * outs);
+      for (let j = 0; j < fanIn; j++) {
+        w[j * outs] = 0.1 + rand();
+        w[j * outs + 1] = 0;
+        w[j * outs + 2] = rand() - 0.5;
+      }
+      const { pos, neg } = splitWeights(w);
+      const at = tf.tensor2d(a, [rows, fanIn]);
+      const pt = tf.tensor2d(pos, [fanIn, outs]);
+      const nt = tf.tensor2d(neg, [fanIn, outs]);
+      const { mPos, mNeg } = cpuLoopsKernel.dense(at, pt, nt);
+      const p = mPos.dataSync();
+      const n = mNeg.dataSync();
+      for (let j = 0; j < fanIn; j++) {
+        expect([p[j * outs + 1], n[j * outs + 1], n[j * outs]]).toEqual([0, 0, 0]);
+        expect(p[j * outs]).toBeGreaterThan(0);
+      }
+      expectClose(p, referenceDense(a, pos, rows, fanIn, outs), 'mPos');
+      expectClose(n, referenceDense(a, neg, rows, fanIn, outs), 'mNeg');
+      tf.dispose([at, pt, nt, mPos, mNeg]);
+    });
+
+    const convCases: ConvCase[] = [
+      { points: 1, inH: 5, inW: 5, channels: 3, outs: 4, geometry: geo(1, 1, 1, 'valid') },
+      { points: 3, inH: 7, inW: 6, channels: 2, outs: 5, geometry: geo(3, 1, 1, 'same') },
+      { points: 2, inH: 9, inW: 7, channels: 3, outs: 17, geometry: geo(3, 2, 1, 'same') },
+      { points: 4, inH: 8, inW: 10, channels: 2, outs: 3, geometry: geo(3, 2, 1, 'same') },
+      { points: 5, inH: 11, inW: 9, channels: 2, outs: 6, geometry: geo(5, 2, 1, 'valid') },
+      { points: 7, inH: 10, inW: 9, channels: 3, outs: 4, geometry: geo(5, 1, 1, 'same') },
+      { points: 2, inH: 8, inW: 9, channels: 3, outs: 4, geometry: geo(3, 1, 2, 'same') },
+      { points: 3, inH: 9, inW: 9, channels: 2, outs: 5, geometry: geo(3, 1, 2, 'valid') },
+      { points: 6, inH: 6, inW: 7, channels: 4, outs: 70, geometry: geo(5, 1, 1, 'same') },
+      { points: 9, inH: 3, inW: 3, channels: 10, outs: 3, geometry: geo(3, 1, 1, 'valid') },
+      {
+        points: 2,
+        inH: 7,
+        inW: 8,
+        channels: 3,
+        outs: 2,
+        geometry: { kernelSize: [3, 2], strides: [2, 1], dilation: [1, 1], padding: 'same' },
+      },
+    ];
+    for (const c of convCases) {
+      const g = c.geometry;
+      const label = `conv ${g.kernelSize.join('x')} s${g.strides[0]} d${g.dilation[0]} ${g.padding} n=${c.points} ${c.inH}x${c.inW}x${c.channels}->${c.outs}`;
+      it(`${label} matches the float64 reference (mean and max), leak-free`, () => {
+        const rand = rng(c.points * 7919 + c.inH * 31 + c.outs + 1);
+        const x = randomInput(c.points * c.inH * c.inW * c.channels, rand);
+        const [kh, kw] = g.kernelSize;
+        const { pos, neg } = randomSplitWeights(kh * kw * c.channels * c.outs, rand);
+        const xt = tf.tensor4d(x, [c.points, c.inH, c.inW, c.channels]);
+        const pt = tf.tensor4d(pos, [kh, kw, c.channels, c.outs]);
+        const nt = tf.tensor4d(neg, [kh, kw, c.channels, c.outs]);
+        for (const reduction of ['mean', 'max'] as Reduction[]) {
+          const before = tf.memory().numTensors;
+          const { mPos, mNeg } = cpuLoopsKernel.conv(xt, pt, nt, g, reduction);
+          expect(tf.memory().numTensors - before).toBe(2);
+          expect(mPos.shape).toEqual([kh * kw * c.channels, c.outs]);
+          expectClose(mPos.dataSync(), referenceConv(x, pos, c, reduction), `${reduction} mPos`);
+          expectClose(mNeg.dataSync(), referenceConv(x, neg, c, reduction), `${reduction} mNeg`);
+          tf.dispose([mPos, mNeg]);
+        }
+        tf.dispose([xt, pt, nt]);
+      });
+    }
+
+    it('agrees with the plain-ops kernel', () => {
+      const rand = rng(5);
+      const x = tf.tensor4d(randomInput(4 * 9 * 8 * 3, rand), [4, 9, 8, 3]);
+      const { pos, neg } = randomSplitWeights(3 * 3 * 3 * 6, rand);
+      const pt = tf.tensor4d(pos, [3, 3, 3, 6]);
+      const nt = tf.tensor4d(neg, [3, 3, 3, 6]);
+      for (const reduction of ['mean', 'max'] as Reduction[]) {
+        const loops = cpuLoopsKernel.conv(x, pt, nt, geo(3, 2, 1, 'same'), reduction);
+        const plain = plainKernel.conv(x, pt, nt, geo(3, 2, 1, 'same'), reduction);
+        expectClose(loops.mPos.dataSync(), plain.mPos.dataSync(), `${reduction} mPos`);
+        expectClose(loops.mNeg.dataSync(), plain.mNeg.dataSync(), `${reduction} mNeg`);
+        tf.dispose([loops.mPos, loops.mNeg, plain.mPos, plain.mNeg]);
+      }
+      tf.dispose([x, pt, nt]);
+    });
+
+    it('rejects mismatched shapes and stride with dilation as SippErrors', () => {
+      const a = tf.zeros([2, 5, 5, 3]) as tf.Tensor4D;
+      const w = tf.zeros([3, 3, 3, 4]) as tf.Tensor4D;
+      const wrong = tf.zeros([3, 3, 2, 4]) as tf.Tensor4D;
+      const before = tf.memory().numTensors;
+      expect(() => cpuLoopsKernel.conv(a, wrong, wrong, geo(3, 1, 1, 'same'), 'max')).toThrow(
+        expect.objectContaining({ code: 'KERNEL_SHAPE' }),
+      );
+      expect(() => cpuLoopsKernel.conv(a, w, w, geo(5, 1, 1, 'same'), 'max')).toThrow(
+        expect.objectContaining({ code: 'KERNEL_SHAPE' }),
+      );
+      expect(() => cpuLoopsKernel.conv(a, w, w, geo(3, 2, 2, 'same'), 'max')).toThrow(
+        expect.objectContaining({ code: 'CONV_GEOMETRY' }),
+      );
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([a, w, wrong]);
+    });
+
+    it('leaves no tensors behind', () => {
+      expect(tf.memory().numTensors).toBe(0);
+    });
+  });
+}
