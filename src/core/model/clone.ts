@@ -12,6 +12,13 @@ export async function cloneModel(model: tf.LayersModel): Promise<tf.LayersModel>
   return copy;
 }
 
+/**
+ * Frees a clone's variables. `LayersModel.dispose` only frees weights whose layers drop to a zero
+ * reference count, which a model built by `modelFromJSON` never reaches, so free them directly.
+ */
 export function disposeModel(model: tf.LayersModel): void {
-  model.dispose();
+  for (const w of model.weights) {
+    const v = w.read();
+    if (!v.isDisposed) v.dispose();
+  }
 }

@@ -31,6 +31,8 @@ export interface LayerSummary {
 
 export interface ModelInfo {
   layers: LayerSummary[];
+  /** The layer object of each entry of `layers` (same order); not serialisable. */
+  refs: Layer[];
   prunable: PrunableLayer[];
   totalParams: number;
   prunableParams: number;
@@ -52,8 +54,15 @@ function lastShape(shape: tf.Shape | tf.Shape[]): tf.Shape {
   return Array.isArray(shape[0]) ? (shape as tf.Shape[])[0] : (shape as tf.Shape);
 }
 
+/** §5.1: BN running statistics are buffers, not parameters. */
+export function isParameter(w: { name: string; originalName?: string }): boolean {
+  return !/moving_(mean|variance)(_\d+)?$/.test(w.originalName ?? w.name);
+}
+
 function paramCount(layer: Layer): number {
-  return layer.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+  return layer.weights
+    .filter(isParameter)
+    .reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 }
 
 /** Why a layer with weights is not pruned, or null when it is a prunable Dense/Conv2D. */
@@ -83,7 +92,8 @@ function describePrunable(layer: Layer, key: string, cls: string): PrunableLayer
   const cfg = layer.getConfig() as Record<string, unknown>;
   const [kh, kw, cin, out] = kernelShape;
   const padding = cfg.padding;
-  if (padding !== 'valid' && padding !== 'same') throw new Error(`layer ${key}: unsupported padding ${padding}`);
+  if (padding !== 'valid' && padding !== 'same')
+    throw new Error(`layer ${key}: unsupported padding ${padding}`);
   const geometry: ConvGeometry = {
     kernelSize: [kh, kw],
     strides: pairOf(cfg.strides ?? 1, 'strides', key),
@@ -113,6 +123,7 @@ function walk(model: tf.LayersModel, prefix: string, info: ModelInfo): void {
       continue;
     }
     const params = paramCount(layer);
+    info.refs.push(layer);
     if (params === 0) {
       info.layers.push({ key, className: cls, params, prunable: false });
       continue;
@@ -136,6 +147,7 @@ export function analyzeModel(model: tf.LayersModel): ModelInfo {
   const outShape = model.outputs[0].shape;
   const info: ModelInfo = {
     layers: [],
+    refs: [],
     prunable: [],
     totalParams: 0,
     prunableParams: 0,

@@ -105,7 +105,10 @@ export async function computeSensitivities(
             // Dense has one position, so mean and max coincide: compute once.
             const distinct = layers[li].kind === 'dense' ? reductions.slice(0, 1) : reductions;
             distinct.forEach((red, ri) => {
-              accumulate(accs[li][ri], layerChunk(layers[li], copy, signed[li].pos, signed[li].neg, red, kernel));
+              accumulate(
+                accs[li][ri],
+                layerChunk(layers[li], copy, signed[li].pos, signed[li].neg, red, kernel),
+              );
             });
             copy.dispose();
           }
@@ -126,7 +129,10 @@ export async function computeSensitivities(
           const mPos = acc.pos ?? tf.zeros(shape2);
           const mNeg = acc.neg ?? tf.zeros(shape2);
           // s = |w|·max_p(P·V) equals max_p(w·P/z) of §1.4 up to float32 rounding (§10 TF.js plan).
-          return tf.mul(tf.abs(w2), tf.where(tf.greater(w2, 0), mPos, tf.where(tf.less(w2, 0), mNeg, tf.zerosLike(w2))));
+          return tf.mul(
+            tf.abs(w2),
+            tf.where(tf.greater(w2, 0), mPos, tf.where(tf.less(w2, 0), mNeg, tf.zerosLike(w2))),
+          );
         });
         result.get(reductions[ri])!.set(layers[li].key, (await s.data()) as Float32Array);
         s.dispose();

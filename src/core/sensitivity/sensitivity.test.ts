@@ -62,7 +62,9 @@ describe('tfjs path vs float64 reference', () => {
   ])('dense %i -> %i (negative inputs: %s)', async (inp, out, negative) => {
     const kernel = randomTensor([inp, out], r, true);
     const pts = Array.from({ length: 6 }, () => randomTensor([inp], r, negative));
-    const model = denseModel(Array.from({ length: inp }, (_, j) => Array.from(kernel.slice(j * out, (j + 1) * out))));
+    const model = denseModel(
+      Array.from({ length: inp }, (_, j) => Array.from(kernel.slice(j * out, (j + 1) * out))),
+    );
     const x = tf.tensor2d(pts.map((p) => Array.from(p)));
     const got = await sens(model, x, 'max', 4);
     const want = referenceSensitivity({ kind: 'dense', kernel, kernelShape: [inp, out] }, pts, [inp], 'max');
@@ -76,42 +78,52 @@ describe('tfjs path vs float64 reference', () => {
     for (const s of [1, 2])
       for (const pad of ['same', 'valid'] as const)
         convCases.push([k, s, pad, (k + s) % 2 === 0, k === 3 ? 'mean' : 'max', 1]);
-  convCases.push([3, 2, 'same', true, 'mean', 1], [3, 1, 'same', true, 'max', 2], [3, 1, 'valid', false, 'mean', 2]);
+  convCases.push(
+    [3, 2, 'same', true, 'mean', 1],
+    [3, 1, 'same', true, 'max', 2],
+    [3, 1, 'valid', false, 'mean', 2],
+  );
 
-  it.each(convCases)('conv k=%i stride=%i %s neg=%s %s dil=%i', async (k, stride, padding, negative, red, dil) => {
-    const [H, W, cin, out] = [8, 7, 3, 4];
-    const kernel = randomTensor([k, k, cin, out], r, true);
-    const pts = Array.from({ length: 3 }, () => randomTensor([H, W, cin], r, negative));
-    const m = tf.sequential();
-    m.add(
-      tf.layers.conv2d({
-        inputShape: [H, W, cin],
-        filters: out,
-        kernelSize: k,
-        strides: stride > 1 && dil === 1 ? stride : 1,
-        dilationRate: dil,
-        padding,
-        name: 'conv',
-      }),
-    );
-    m.layers[0].setWeights([tf.tensor4d(Array.from(kernel), [k, k, cin, out]), tf.zeros([out])]);
-    const x = tf.tensor4d(pts.flatMap((p) => Array.from(p)), [pts.length, H, W, cin]);
-    const got = await sens(m, x, red, 2);
-    const want = referenceSensitivity(
-      {
-        kind: 'conv2d',
-        kernel,
-        kernelShape: [k, k, cin, out],
-        strides: stride > 1 && dil === 1 ? [stride, stride] : [1, 1],
-        dilation: [dil, dil],
-        padding,
-      },
-      pts,
-      [H, W, cin],
-      red,
-    );
-    expectClose(got, want);
-    x.dispose();
-    m.dispose();
-  });
+  it.each(convCases)(
+    'conv k=%i stride=%i %s neg=%s %s dil=%i',
+    async (k, stride, padding, negative, red, dil) => {
+      const [H, W, cin, out] = [8, 7, 3, 4];
+      const kernel = randomTensor([k, k, cin, out], r, true);
+      const pts = Array.from({ length: 3 }, () => randomTensor([H, W, cin], r, negative));
+      const m = tf.sequential();
+      m.add(
+        tf.layers.conv2d({
+          inputShape: [H, W, cin],
+          filters: out,
+          kernelSize: k,
+          strides: stride > 1 && dil === 1 ? stride : 1,
+          dilationRate: dil,
+          padding,
+          name: 'conv',
+        }),
+      );
+      m.layers[0].setWeights([tf.tensor4d(Array.from(kernel), [k, k, cin, out]), tf.zeros([out])]);
+      const x = tf.tensor4d(
+        pts.flatMap((p) => Array.from(p)),
+        [pts.length, H, W, cin],
+      );
+      const got = await sens(m, x, red, 2);
+      const want = referenceSensitivity(
+        {
+          kind: 'conv2d',
+          kernel,
+          kernelShape: [k, k, cin, out],
+          strides: stride > 1 && dil === 1 ? [stride, stride] : [1, 1],
+          dilation: [dil, dil],
+          padding,
+        },
+        pts,
+        [H, W, cin],
+        red,
+      );
+      expectClose(got, want);
+      x.dispose();
+      m.dispose();
+    },
+  );
 });

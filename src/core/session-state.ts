@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs';
+import { isParameter, type ModelInfo } from './model/prunable';
+import { countNonzero } from './prune/layout';
+
+type LayerVariable = tf.LayersModel['weights'][number];
+
+/**
+ * The weights of the session's private clone as plain arrays, and the bookkeeping to write a
+ * pruned variant into the clone and to count sizes (§5.1).
+ */
+export class WeightBook {
+  readonly vars: LayerVariable[];
+  readonly original: Float32Array[];
+  readonly isParam: boolean[];
+  /** Per prunable layer: index of its kernel in `vars`. */
+  readonly kernelVar: number[];
+  /** Per entry of info.layers: indices of its variables in `vars`. */
+  readonly layerVars: number[][];
+  private dirty = new Set<number>();
+
+  private constructor(model: tf.LayersModel, info: ModelInfo, original: Float32Array[]) {
+    this.vars = model.weights;
+    this.original = original;
+    this.isParam = this.vars.map((v) => isParameter(v));
+    this.kernelVar = info.prunable.map((p) => this.vars.indexOf(p.layer.weights[0]));
+    this.layerVars = info.refs.map((layer) => layer.weights.map((w) => this.vars.indexOf(w)));
+    if (this.kernelVar.some((i) => i < 0))
+      throw new Error('internal: a prunable kernel is not a model weight');
+  }
+
+  static async read(model: tf.LayersModel, info: ModelInfo): Promise<WeightBook> {
+    const values = await Promise.all(model.weights.map(async (v) => (await v.read().data()) as Float32Array));
+    return new WeightBook(
+      model,
+      info,
+      values.map((a) => Float32Array.from(a)),
+    );
+  }
+
+  totalParams(): number {
+    return this.original.reduce((s, a, i) => s + (this.isParam[i] ? a.length : 0), 0);
+  }
+
+  /** Non-zero parameter entries when the given overrides replace the original values. */
+  nonzero(overrides: Map<number, Float32Array>): number {
+    let n = 0;
+    this.original.forEach((a, i) => {
+      if (this.isParam[i]) n += countNonzero(overrides.get(i) ?? a);
+    });
+    return n;
+  }
+
+  /** Writes overrides into the clone; variables touched before and not now get their original back. */
+  apply(overrides: Map<number, Float32Array>): void {
+    const touch = new Set<number>([...this.dirty, ...overrides.keys()]);
+    for (const i of touch) {
+      const v = this.vars[i];
+      const value = overrides.get(i) ?? this.original[i];
+      const t = tf.tensor(value, v.shape as number[], 'float32');
+      v.write(t);
+      t.dispose();
+    }
+    this.dirty = new Set(overrides.keys());
+  }
+}

@@ -1,0 +1,385 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Batch, LongCallOptions, MethodKey } from './types';
+import { SippError } from './util/errors';
+import { StageProgress } from './util/progress';
+import { seededRandom } from './util/rng';
+import { analyzeModel, type ModelInfo } from './model/prunable';
+import { cloneModel, disposeModel } from './model/clone';
+import { defaultSensitivityPoints } from './data/split';
+import { computeSensitivities } from './sensitivity/compute';
+import type { Reduction, SensitivityKernel } from './sensitivity/kernel';
+import { agreement, predictClasses } from './evaluate/evaluate';
+import { lossGradients } from './evaluate/gradients';
+import { METHODS } from './methods';
+import { WeightBook } from './session-state';
+import type { LayerWeights } from './prune/layout';
+import { countNonzero } from './prune/layout';
+import { keepTop, randomRanking, rankByScore, type Ranking } from './prune/global-topk';
+import { SippPlan, type HybridDecision } from './prune/sipp';
+import { uniformSparsify } from './baselines/uniform';
+import { searchBudget, type SizeModel } from './prune/budget';
+
+export interface SessionInit extends LongCallOptions {
+  /** Sensitivity points: the first `points` samples. Default: §1.5's formula, capped at half the batch. */
+  points?: number;
+  kernel?: SensitivityKernel;
+  /** Samples per forward pass (memory bound). */
+  chunkPoints?: number;
+}
+
+export interface PruneOptions extends LongCallOptions {
+  seed?: number;
+  /** §5.4: zero every parameter whose loss gradient on S is exactly 0. */
+  propagate?: boolean;
+}
+
+export interface LayerReport {
+  name: string;
+  className: string;
+  params: number;
+  nonzero: number;
+  prunable: boolean;
+  skippedReason?: string;
+}
+
+export interface PruneResult {
+  method: MethodKey;
+  targetSparsity: number;
+  /** Zero parameters over all parameters (§5.1), pruned model. */
+  achievedSparsity: number;
+  /** Zero entries over all prunable kernel entries. */
+  prunableSparsity: number;
+  nonzeroParams: number;
+  totalParams: number;
+  /** False when the target cannot be met (e.g. fixed cost above the budget): this is the nearest achievable. */
+  withinTolerance: boolean;
+  budget: number;
+  trials: number;
+  seed: number;
+  propagated: boolean;
+  layers: LayerReport[];
+  /** Pruned kernel of each prunable layer (Keras layout), in `info.prunable` order. */
+  kernels: Float32Array[];
+  /** Every variable whose value differs from the original: index into the clone's weights -> value. */
+  overrides: Map<number, Float32Array>;
+  hybrid?: HybridDecision;
+}
+
+export interface Evaluation {
+  /** Top-1 accuracy on the evaluation points, or null without labels. */
+  accuracy: number | null;
+  /** Top-1 agreement with the original model on the evaluation points. */
+  agreement: number;
+  evalPoints: number;
+}
+
+const EVAL_CHUNK = 256;
+
+/**
+ * One model and one batch: scores computed once, then any number of prunings and evaluations.
+ * Works on a private clone; the caller's model is never modified. Owns tensors until dispose().
+ */
+export class PruningSession {
+  private readonly sens = new Map<Reduction, Float32Array[]>();
+  private snip: Float32Array[] | null = null;
+  private readonly rankings = new Map<string, Ranking>();
+  private plan: SippPlan | null = null;
+  private denseClasses: Int32Array | null = null;
+  private sLabels: Int32Array | null = null;
+
+  private constructor(
+    readonly info: ModelInfo,
+    private readonly clone: tf.LayersModel,
+    private readonly book: WeightBook,
+    private readonly sX: tf.Tensor,
+    private readonly evalX: tf.Tensor,
+    readonly evalY: Int32Array | null,
+    readonly sY: Int32Array | null,
+    private readonly init: SessionInit,
+  ) {}
+
+  static async create(model: tf.LayersModel, batch: Batch, init: SessionInit = {}): Promise<PruningSession> {
+    if (model.inputs.length !== 1 || model.outputs.length !== 1)
+      throw new SippError(
+        'multi-io',
+        `models with ${model.inputs.length} inputs and ${model.outputs.length} outputs are not supported; one of each is`,
+      );
+    const clone = await cloneModel(model);
+    const info = analyzeModel(clone);
+    if (info.prunable.length === 0) {
+      disposeModel(clone);
+      throw new SippError('no-prunable-layers', 'the model has no Dense or Conv2D layer to prune');
+    }
+    const n = batch.xShape[0];
+    const points =
+      init.points ??
+      defaultSensitivityPoints(
+        info.prunable.map((p) => p.eta),
+        n,
+      );
+    if (!Number.isInteger(points) || points < 1)
+      throw new SippError('bad-points', `--points must be a positive integer, got ${points}`);
+    if (points >= n)
+      throw new SippError(
+        'no-eval-points',
+        `${batch.source}: ${n} samples and ${points} sensitivity points leave none for evaluation`,
+      );
+    const per = batch.xShape.slice(1);
+    const size = per.reduce((a, b) => a * b, 1);
+    const sX = tf.tensor(batch.x.subarray(0, points * size), [points, ...per]);
+    const evalX = tf.tensor(batch.x.subarray(points * size), [n - points, ...per]);
+    const book = await WeightBook.read(clone, info);
+    const s = new PruningSession(
+      info,
+      clone,
+      book,
+      sX,
+      evalX,
+      batch.y ? batch.y.slice(points) : null,
+      batch.y ? batch.y.slice(0, points) : null,
+      init,
+    );
+    return s;
+  }
+
+  get points(): number {
+    return this.sX.shape[0];
+  }
+  get evalPoints(): number {
+    return this.evalX.shape[0];
+  }
+  get totalParams(): number {
+    return this.book.totalParams();
+  }
+
+  dispose(): void {
+    this.sX.dispose();
+    this.evalX.dispose();
+    disposeModel(this.clone);
+  }
+
+  private layerWeights(): LayerWeights[] {
+    return this.info.prunable.map((p, li) => ({
+      key: p.key,
+      kernel: this.book.original[this.book.kernelVar[li]],
+      fanIn: p.fanIn,
+      out: p.out,
+      taps: p.kind === 'conv2d' ? p.geometry!.kernelSize[0] * p.geometry!.kernelSize[1] : 1,
+      positions: p.positions,
+    }));
+  }
+
+  /** Computes (once) every score the given methods need, with progress and cancel. */
+  async prepare(methods: MethodKey[], opts: LongCallOptions = {}): Promise<void> {
+    const reductions: Reduction[] = [];
+    for (const m of methods) {
+      const need = METHODS[m].needs;
+      if (need === 'sens-mean' && !this.sens.has('mean')) reductions.push('mean');
+      if (need === 'sens-max' && !this.sens.has('max')) reductions.push('max');
+    }
+    this.book.apply(new Map());
+    if (reductions.length > 0) {
+      const res = await computeSensitivities(this.clone, this.info.prunable, this.sX, {
+        reductions: [...new Set(reductions)],
+        kernel: this.init.kernel,
+        chunkPoints: this.init.chunkPoints,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+      });
+      for (const [r, map] of res)
+        this.sens.set(
+          r,
+          this.info.prunable.map((p) => map.get(p.key)!),
+        );
+    }
+    if (methods.includes('snip') && !this.snip) this.snip = await this.snipScores(opts);
+  }
+
+  /** Labels for S: the batch's, or the original model's predictions when unlabeled (§7). */
+  private async labelsForS(opts: LongCallOptions): Promise<Int32Array> {
+    if (this.sY) return this.sY;
+    if (!this.sLabels) {
+      this.book.apply(new Map());
+      this.sLabels = await predictClasses(this.clone, this.sX, EVAL_CHUNK, opts);
+    }
+    return this.sLabels;
+  }
+
+  private async snipScores(opts: LongCallOptions): Promise<Float32Array[]> {
+    const labels = await this.labelsForS(opts);
+    this.book.apply(new Map());
+    const vars = this.info.prunable.map((p) => p.layer.getWeights()[0] as tf.Variable);
+    // Batches of 4 as the reference; size-weighted mean of signed gradients, |·| at the end.
+    const g = await lossGradients(this.clone, vars, this.sX, labels, 4, 'snip', opts);
+    return g.mean.map((grad, li) => {
+      const w = this.book.original[this.book.kernelVar[li]];
+      return Float32Array.from(grad, (v, k) => Math.abs(v * w[k]));
+    });
+  }
+
+  private ranking(method: MethodKey, seed: number): Ranking {
+    const key = method === 'random' ? `random:${seed}` : method;
+    let r = this.rankings.get(key);
+    if (!r) {
+      const layers = this.layerWeights();
+      if (method === 'random') r = randomRanking(layers, seededRandom(seed));
+      else {
+        const scores =
+          method === 'sipp-det'
+            ? this.sens.get('mean')
+            : method === 'snip'
+              ? this.snip
+              : layers.map((L) => Float32Array.from(L.kernel, Math.abs));
+        if (!scores)
+          throw new SippError('not-prepared', `scores for ${method} are not computed; call prepare() first`);
+        r = rankByScore(layers, scores);
+      }
+      this.rankings.set(key, r);
+    }
+    return r;
+  }
+
+  private sippPlan(): SippPlan {
+    const s = this.sens.get('max');
+    if (!s) throw new SippError('not-prepared', 'sensitivities are not computed; call prepare() first');
+    if (!this.plan) this.plan = new SippPlan(this.layerWeights(), s);
+    return this.plan;
+  }
+
+  private sparsify(
+    method: MethodKey,
+    budget: number,
+    seed: number,
+  ): { kernels: Float32Array[]; hybrid?: HybridDecision } {
+    const layers = this.layerWeights();
+    switch (method) {
+      case 'sipp-det':
+      case 'wt':
+      case 'snip':
+      case 'random':
+        return { kernels: keepTop(layers, this.ranking(method, seed), budget) };
+      case 'sipp-rand':
+        return { kernels: this.sippPlan().sparsifyRand(budget, seededRandom(seed)) };
+      case 'sipp': {
+        const r = this.sippPlan().sparsifyHybrid(budget, seededRandom(seed));
+        return { kernels: r.kernels, hybrid: r.decision };
+      }
+      case 'uniform':
+        return { kernels: uniformSparsify(layers, budget, seededRandom(seed)) };
+    }
+  }
+
+  private sizeModel(): SizeModel {
+    const total = this.book.totalParams();
+    const compressible = this.book.kernelVar.reduce((s, vi) => s + countNonzero(this.book.original[vi]), 0);
+    return {
+      originalNonzero: total,
+      fixedNonzero: this.book.nonzero(new Map()) - compressible,
+      compressible,
+    };
+  }
+
+  /** Prunes to `sparsity` (zero parameters over all parameters) with the budget search of §5.3. */
+  async prune(method: MethodKey, sparsity: number, opts: PruneOptions = {}): Promise<PruneResult> {
+    if (!(sparsity >= 0 && sparsity < 1))
+      throw new SippError('bad-sparsity', `sparsity must be in [0, 1), got ${sparsity}`);
+    if (!METHODS[method]) throw new SippError('unknown-method', `unknown method ${method}`);
+    await this.prepare([method], opts);
+    const seed = opts.seed ?? 0;
+    const progress = new StageProgress('prune', 1, opts.onProgress);
+    const size = this.sizeModel();
+    const search = await searchBudget(1 - sparsity, size, async (budget) => {
+      const r = this.sparsify(method, budget, seed);
+      const overrides = new Map<number, Float32Array>(r.kernels.map((k, li) => [this.book.kernelVar[li], k]));
+      if (opts.propagate) await this.propagate(overrides, opts);
+      return { size: this.book.nonzero(overrides), value: { ...r, overrides } };
+    });
+    progress.finish();
+    const { value } = search.best;
+    const kernels = this.book.kernelVar.map((vi) => value.overrides.get(vi)!);
+    const nonzero = this.book.nonzero(value.overrides);
+    const prunableTotal = kernels.reduce((s, k) => s + k.length, 0);
+    const prunableNonzero = kernels.reduce((s, k) => s + countNonzero(k), 0);
+    return {
+      method,
+      targetSparsity: sparsity,
+      achievedSparsity: 1 - nonzero / size.originalNonzero,
+      prunableSparsity: 1 - prunableNonzero / prunableTotal,
+      nonzeroParams: nonzero,
+      totalParams: size.originalNonzero,
+      withinTolerance: search.withinTolerance,
+      budget: search.best.budget,
+      trials: search.trials,
+      seed,
+      propagated: !!opts.propagate,
+      layers: this.layerReport(value.overrides),
+      kernels,
+      overrides: value.overrides,
+      hybrid: value.hybrid,
+    };
+  }
+
+  /** §5.4 on the pruned weights: zero every parameter whose gradient on S is exactly 0 on every batch. */
+  private async propagate(overrides: Map<number, Float32Array>, opts: LongCallOptions): Promise<void> {
+    const labels = await this.labelsForS(opts);
+    this.book.apply(overrides);
+    const idx = this.book.vars
+      .map((v, i) => (v.trainable && this.book.isParam[i] ? i : -1))
+      .filter((i) => i >= 0);
+    const vars = idx.map((i) => this.book.vars[i].read() as tf.Variable);
+    const g = await lossGradients(this.clone, vars, this.sX, labels, 4, 'propagate', opts);
+    idx.forEach((vi, t) => {
+      const cur = overrides.get(vi) ?? this.book.original[vi];
+      let next: Float32Array | null = null;
+      g.absSum[t].forEach((a, k) => {
+        if (a === 0 && cur[k] !== 0) (next ??= Float32Array.from(cur))[k] = 0;
+      });
+      if (next) overrides.set(vi, next);
+    });
+  }
+
+  layerReport(overrides: Map<number, Float32Array> = new Map()): LayerReport[] {
+    return this.info.layers.map((L, i) => {
+      const vars = this.book.layerVars[i].filter((vi) => this.book.isParam[vi]);
+      const nonzero = vars.reduce(
+        (s, vi) => s + countNonzero(overrides.get(vi) ?? this.book.original[vi]),
+        0,
+      );
+      const r: LayerReport = {
+        name: L.key,
+        className: L.className,
+        params: L.params,
+        nonzero,
+        prunable: L.prunable,
+      };
+      if (L.skippedReason) r.skippedReason = L.skippedReason;
+      return r;
+    });
+  }
+
+  /** Accuracy (or agreement with the original) on the evaluation points; null result = the dense model. */
+  async evaluate(result: PruneResult | null, opts: LongCallOptions = {}): Promise<Evaluation> {
+    if (!this.denseClasses) {
+      this.book.apply(new Map());
+      this.denseClasses = await predictClasses(this.clone, this.evalX, EVAL_CHUNK, opts);
+    }
+    this.book.apply(result ? result.overrides : new Map());
+    const cls = result ? await predictClasses(this.clone, this.evalX, EVAL_CHUNK, opts) : this.denseClasses;
+    return {
+      accuracy: this.evalY ? agreement(cls, this.evalY) : null,
+      agreement: agreement(cls, this.denseClasses),
+      evalPoints: this.evalPoints,
+    };
+  }
+
+  /** The private clone with `result` written into it (for export). Valid until the next call. */
+  modelWith(result: PruneResult | null): tf.LayersModel {
+    this.book.apply(result ? result.overrides : new Map());
+    return this.clone;
+  }
+
+  /** Sensitivities of a reduction, per prunable layer (Keras layout), if computed. */
+  sensitivities(reduction: Reduction): Float32Array[] | undefined {
+    return this.sens.get(reduction);
+  }
+}
