@@ -186,6 +186,10 @@ def make_batches():
     whole = npz_bytes(True, x=digits, y=labels)
     write('batch/corrupt-member.npz', break_member(whole, 'x.npy'))
     add_batch(['corrupt-member.npz'], code='npz-corrupt-member', message='x.npy')
+    plain = bytearray(npz_bytes(x=digits, y=labels))
+    plain[len(plain) // 3] ^= 0x10  # inside x.npy's stored pixels: only the CRC-32 can tell
+    write('batch/bad-crc.npz', bytes(plain))
+    add_batch(['bad-crc.npz'], code='npz-corrupt-member', message='CRC-32')
     write('batch/truncated.npz', whole[: len(whole) // 2])
     add_batch(['truncated.npz'], code='npz-corrupt')
     write('batch/two-ones.npz', npz_bytes(x=scaled, y=np.array([[0, 1, 1], [1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]])))

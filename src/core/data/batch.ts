@@ -49,14 +49,17 @@ export function pairRole(name: string): 'x' | 'y' | null {
   return isX ? 'x' : 'y';
 }
 
-function assemble(
-  x: NumericArray,
-  y: NumericArray | null,
-  source: string,
-  xFile: string,
-  yFile: string,
-): LoadedBatch {
-  const inputs = toInputs(x, xFile);
+interface Sources {
+  /** Names for messages: the whole selection, the inputs file, the labels file. */
+  source: string;
+  xFile: string;
+  yFile: string;
+  fromText?: boolean;
+}
+
+function assemble(x: NumericArray, y: NumericArray | null, names: Sources): LoadedBatch {
+  const { source, xFile, yFile } = names;
+  const inputs = toInputs(x, xFile, names.fromText);
   const notices = [...inputs.notices];
   let labels: Int32Array | null = null;
   let oneHotWidth: number | null = null;
@@ -94,12 +97,17 @@ function parseSingle(file: NamedBytes): LoadedBatch {
   switch (extension(name)) {
     case '.npz': {
       const { x, y } = parseNpz(data, name);
-      return assemble(x, y, name, `${name} (x)`, `${name} (y)`);
+      return assemble(x, y, { source: name, xFile: `${name} (x)`, yFile: `${name} (y)` });
     }
     case '.json': {
       const { x, y } = parseBatchJson(data, name);
       const asNumeric = (a: { shape: number[]; data: Float64Array }) => ({ ...a, dtype: 'float64' });
-      return assemble(asNumeric(x), y && asNumeric(y), name, name, name);
+      return assemble(asNumeric(x), y && asNumeric(y), {
+        source: name,
+        xFile: name,
+        yFile: name,
+        fromText: true,
+      });
     }
     case '.npy': {
       if (pairRole(name) === 'y') {
@@ -108,7 +116,7 @@ function parseSingle(file: NamedBytes): LoadedBatch {
           `${name} looks like labels (y) by its name; add the inputs file as well (${PAIR_RULE}).`,
         );
       }
-      return assemble(parseNpy(data, name), null, name, name, name);
+      return assemble(parseNpy(data, name), null, { source: name, xFile: name, yFile: name });
     }
     default:
       throw new SippError(
@@ -144,11 +152,7 @@ export function parseBatchFiles(files: NamedBytes[]): LoadedBatch {
     );
   }
   const source = `${xFile.name} + ${yFile.name}`;
-  return assemble(
-    parseNpy(xFile.data, xFile.name),
-    parseNpy(yFile.data, yFile.name),
-    source,
-    xFile.name,
-    yFile.name,
-  );
+  const x = parseNpy(xFile.data, xFile.name);
+  const y = parseNpy(yFile.data, yFile.name);
+  return assemble(x, y, { source, xFile: xFile.name, yFile: yFile.name });
 }

@@ -35,7 +35,8 @@ export function looksLikeBytes(data: ArrayLike<number>): boolean {
   return max > 1;
 }
 
-export function toInputs(a: NumericArray, file: string): Inputs {
+/** `fromText`: the values came from JSON, where every number is a double; no conversion notice then. */
+export function toInputs(a: NumericArray, file: string, fromText = false): Inputs {
   if (a.shape.length === 0) {
     throw new SippError(
       'batch-bad-shape',
@@ -60,7 +61,7 @@ export function toInputs(a: NumericArray, file: string): Inputs {
     }
   }
   const notices: string[] = [];
-  if (a.dtype !== 'float32') notices.push(`${file}: x was ${a.dtype}; converted to float32.`);
+  if (a.dtype !== 'float32' && !fromText) notices.push(`${file}: x was ${a.dtype}; converted to float32.`);
   if (a.dtype === 'uint8' || looksLikeBytes(a.data)) {
     notices.push(
       `${file}: x holds integers in 0..255 (raw pixels?); they are used as they are, not rescaled. ` +
@@ -91,7 +92,7 @@ export function toLabels(a: NumericArray, file: string): Labels {
     if (shape.length === 2)
       notices.push(`${file}: y has shape ${formatShape(shape)}; read as one class index per sample.`);
     const y = new Int32Array(shape[0]);
-    for (let i = 0; i < y.length; i++) y[i] = classIndex(data[i], formatIndex(i, shape), file);
+    for (let i = 0; i < y.length; i++) y[i] = classIndex(data[i], 'y' + formatIndex(i, shape), file);
     return { y, oneHotWidth: null, notices };
   }
   if (shape.length !== 2) {

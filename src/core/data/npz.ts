@@ -34,8 +34,29 @@ function corrupt(file: string, what: string): never {
   throw new SippError('npz-corrupt', `${file}: the .npz (zip) archive is damaged: ${what}.`);
 }
 
-/** Checks that every directory entry and the data it points at lie inside the file. */
-function checkDirectory(b: Uint8Array, file: string): void {
+let crcTable: Int32Array | null = null;
+
+// fflate does not check the CRC-32 stored with each member, and a damaged deflate stream can inflate to
+// plausible-looking wrong numbers; the checksum is what tells us.
+function crc32(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c;
+    }
+  }
+  let crc = -1;
+  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ -1) >>> 0;
+}
+
+/**
+ * Checks that every directory entry and the data it points at lie inside the file; returns the CRC-32
+ * of each member in directory order.
+ */
+function checkDirectory(b: Uint8Array, file: string): number[] {
   let end = -1;
   // The end record is 22 bytes plus a comment of at most 65535 bytes.
   for (let e = b.length - 22; e >= 0 && b.length - e <= 22 + 0xffff; e--) {
@@ -49,6 +70,7 @@ function checkDirectory(b: Uint8Array, file: string): void {
     corrupt(file, 'it is a zip64 archive (over 4 GiB or 65535 members), which is not supported');
   }
   const count = u16(b, end + 8);
+  const crcs: number[] = [];
   let o = u32(b, end + 16);
   for (let i = 0; i < count; i++) {
     if (o + 46 > b.length || u32(b, o) !== CENTRAL_HEADER) corrupt(file, `directory entry ${i} is missing`);
@@ -58,8 +80,10 @@ function checkDirectory(b: Uint8Array, file: string): void {
       corrupt(file, `member ${i} has no local header`);
     const dataStart = local + 30 + u16(b, local + 26) + u16(b, local + 28);
     if (dataStart + size > b.length) corrupt(file, `member ${i} runs past the end of the file`);
+    crcs.push(u32(b, o + 16));
     o += 46 + u16(b, o + 28) + u16(b, o + 30) + u16(b, o + 32);
   }
+  return crcs;
 }
 
 /** Reads `x.npy` (required) and `y.npy` (optional) from an .npz archive. */
@@ -72,8 +96,9 @@ export function parseNpz(bytes: Uint8Array, file: string): NpzBatchArrays {
       `${file} is not a zip archive, so it is not an .npz (write one with np.savez(path, x=inputs, y=labels)).`,
     );
   }
-  checkDirectory(bytes, file);
+  const crcs = checkDirectory(bytes, file);
   const members: string[] = [];
+  const expectedCrc = new Map<string, number>();
   let current: string | null = null;
   let unpacked: Record<string, Uint8Array>;
   try {
@@ -82,6 +107,7 @@ export function parseNpz(bytes: Uint8Array, file: string): NpzBatchArrays {
         members.push(f.name);
         if (f.name !== X_MEMBER && f.name !== Y_MEMBER) return false;
         current = f.name;
+        expectedCrc.set(f.name, crcs[members.length - 1]);
         const plausible =
           f.compression === 0 ? f.originalSize === f.size : f.originalSize <= f.size * MAX_DEFLATE_RATIO + 64;
         if (!plausible) throw new Error(`claims ${f.originalSize} bytes from ${f.size} stored`);
@@ -93,6 +119,14 @@ export function parseNpz(bytes: Uint8Array, file: string): NpzBatchArrays {
     const reason = e instanceof Error ? e.message : String(e);
     if (current === null) corrupt(file, reason);
     throw new SippError('npz-corrupt-member', `${file}: member ${current} cannot be unpacked (${reason}).`);
+  }
+  for (const [name, crc] of expectedCrc) {
+    if (crc32(unpacked[name]) !== crc) {
+      throw new SippError(
+        'npz-corrupt-member',
+        `${file}: member ${name} is damaged (its CRC-32 checksum does not match).`,
+      );
+    }
   }
   const x = unpacked[X_MEMBER];
   if (!x) {
