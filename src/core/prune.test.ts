@@ -112,7 +112,7 @@ describe('progress and cancel', () => {
     const c = cnn(5);
     const s = await PruningSession.create(c, batchFor(c, 30, 9), { points: 12, chunkPoints: 5 });
     const events: Progress[] = [];
-    const points = [];
+    const points: unknown[] = [];
     for await (const p of sweep(s, ['sipp', 'wt'], [0.5, 0.8], { onProgress: (e) => events.push(e) }))
       points.push(p);
     expect(points).toHaveLength(4);
@@ -130,7 +130,7 @@ describe('progress and cancel', () => {
 
   it('a cancelled sweep stops', async () => {
     const ctl = new AbortController();
-    const got = [];
+    const got: unknown[] = [];
     const n0 = tf.memory().numTensors;
     await expect(async () => {
       for await (const p of sweep(session, ['wt', 'sipp'], [0.5, 0.6, 0.7, 0.8], { signal: ctl.signal })) {

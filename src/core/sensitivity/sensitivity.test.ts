@@ -10,7 +10,10 @@ beforeAll(() => useBackend('cpu'));
 function denseModel(kernel: number[][], bias = false): tf.LayersModel {
   const m = tf.sequential();
   m.add(tf.layers.dense({ inputShape: [kernel.length], units: kernel[0].length, useBias: bias, name: 'fc' }));
-  m.layers[0].setWeights([tf.tensor2d(kernel)].concat(bias ? [tf.ones([kernel[0].length])] : []));
+  const values: tf.Tensor[] = [tf.tensor2d(kernel)];
+  if (bias) values.push(tf.ones([kernel[0].length]));
+  m.layers[0].setWeights(values);
+  values.forEach((t) => t.dispose());
   return m;
 }
 

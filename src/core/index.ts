@@ -1,0 +1,20 @@
+// The public surface of the core: what the worker, the CLI and the benchmarks import.
+export * from './types';
+export { SippError, AbortError, isAbortError } from './util/errors';
+export { METHODS, type MethodSpec } from './methods';
+export {
+  PruningSession,
+  type SessionInit,
+  type PruneOptions,
+  type PruneResult,
+  type Evaluation,
+  type LayerReport,
+} from './session';
+export { sweep, type SweepPoint, type SweepOptions } from './sweep/sweep';
+export { analyzeModel, type ModelInfo, type PrunableLayer, type LayerSummary } from './model/prunable';
+export { loadModel, exportModel, type LoadedModel, type ExportedModel } from './model/io';
+export { parseBatchFiles, fitBatchToModel, defaultSensitivityPoints, type LoadedBatch } from './data';
+export { encodeNpz, encodeNpy } from './export/npz';
+export { kernelFor, type KernelVariant } from './sensitivity/select';
+export type { Reduction, SensitivityKernel } from './sensitivity/kernel';
+export { registerWasmTrainingKernels } from './kernels';
