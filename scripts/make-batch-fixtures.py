@@ -40,7 +40,13 @@ def npy_bytes(arr, version=None):
 
 def flat_values(arr):
     # C order, as plain JSON numbers: bools as 0/1, floats exactly (JSON doubles hold float16/32 exactly).
-    return [int(v) if arr.dtype.kind in 'biu' else float(v) for v in np.ascontiguousarray(arr).ravel()]
+    # JSON has no NaN/Infinity: those are written as the strings 'nan', 'inf', '-inf'.
+    def one(v):
+        if arr.dtype.kind in 'biu':
+            return int(v)
+        return float(v) if np.isfinite(v) else str(float(v))
+
+    return [one(v) for v in np.ascontiguousarray(arr).ravel()]
 
 
 def sample_values(dtype, shape):
@@ -51,7 +57,8 @@ def sample_values(dtype, shape):
     elif dt.kind == 'f':
         # Expected values are read back after the cast, so rounding to float16 is accounted for.
         vals = np.linspace(-3.5, 7.25, n)
-        vals[0], vals[-1] = 1024.0, -0.0009765625
+        # Large and small magnitudes, and float16 subnormals (3 * 2^-24, -2^-20).
+        vals[0], vals[-1], vals[1], vals[2] = 1024.0, -0.0009765625, 3 * 2.0**-24, -(2.0**-20)
     else:
         info = np.iinfo(dt)
         lo, hi = max(int(info.min), -(2**53 - 1)), min(int(info.max), 2**53 - 1)
@@ -87,6 +94,7 @@ def make_npy():
     add_npy('i2-be-v3.npy', sample_values('>i2', shape), version=(3, 0))
     # '=' (native order) never comes out of numpy's writer; patch it in, same length.
     add_npy('f4-native-eq.npy', sample_values('<f4', shape), patch=(b"'<f4'", b"'=f4'"))
+    add_npy('f2-special-le.npy', np.array([np.inf, -np.inf, np.nan, 65504, 2.0**-24, -0.0], dtype='<f2'))
     add_npy('scalar-f8.npy', np.array(2.5, dtype='<f8'))
     add_npy('empty-0x3-f4.npy', np.zeros((0, 3), dtype='<f4'))
     add_npy('vector-u2-be.npy', sample_values('>u2', (7,)))

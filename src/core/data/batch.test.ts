@@ -22,6 +22,8 @@ describe('parseBatchFiles on files written by numpy', () => {
     }
     if (c.sourceDtype) expect(batch.sourceDtype).toBe(c.sourceDtype);
     if (c.notice) expect(batch.notices.join('\n')).toContain(c.notice);
+    // The raw-pixel notice appears exactly where the script expects it (not for 0/1 masks, not for [0, 1]).
+    if (c.notice !== '0..255') expect(batch.notices.join('\n')).not.toContain('0..255');
     for (const f of c.files) expect(batch.source).toContain(f.replace('batch/', ''));
   });
 

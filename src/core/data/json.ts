@@ -34,30 +34,44 @@ function toDense(value: JsonValue, name: string, file: string): JsonArray {
   for (const d of shape) size *= d;
   const data = new Float64Array(size);
   let n = 0;
-  const walk = (v: JsonValue, depth: number, path: string): void => {
+  // The index path is kept as numbers and spelled out only for a message: building a string per value
+  // would dominate the time on a real batch.
+  const at: number[] = [];
+  const pathTo = (depth: number) =>
+    name +
+    at
+      .slice(0, depth)
+      .map((i) => `[${i}]`)
+      .join('');
+  const walk = (v: JsonValue, depth: number): void => {
     if (depth === shape.length) {
+      if (typeof v === 'number') {
+        data[n++] = v;
+        return;
+      }
       if (Array.isArray(v)) {
         throw new SippError(
           'json-ragged',
-          `${file}: ${path} is an array, but ${name}[0]... has numbers at this depth: ${name} is ragged, expected shape [${shape.join(', ')}].`,
+          `${file}: ${pathTo(depth)} is an array where ${name}${'[0]'.repeat(depth)} is a number: ` +
+            `${name} is ragged (expected shape [${shape.join(', ')}]).`,
         );
       }
-      if (typeof v !== 'number') {
-        throw new SippError('json-not-numeric', `${file}: ${path} is ${describe(v)}, not a number.`);
-      }
-      data[n++] = v;
-      return;
+      throw new SippError('json-not-numeric', `${file}: ${pathTo(depth)} is ${describe(v)}, not a number.`);
     }
     if (!Array.isArray(v) || v.length !== shape[depth]) {
       const got = Array.isArray(v) ? `has length ${v.length}` : `is ${describe(v)}`;
       throw new SippError(
         'json-ragged',
-        `${file}: ${path} ${got}, expected an array of length ${shape[depth]} (like ${name}${'[0]'.repeat(depth)}): ${name} is ragged.`,
+        `${file}: ${pathTo(depth)} ${got}, expected an array of length ${shape[depth]} ` +
+          `(like ${name}${'[0]'.repeat(depth)}): ${name} is ragged.`,
       );
     }
-    for (let i = 0; i < v.length; i++) walk(v[i], depth + 1, `${path}[${i}]`);
+    for (let i = 0; i < v.length; i++) {
+      at[depth] = i;
+      walk(v[i], depth + 1);
+    }
   };
-  walk(value, 0, name);
+  walk(value, 0);
   return { shape, data };
 }
 

@@ -31,7 +31,11 @@ export interface Expected {
   batches: BatchCase[];
 }
 
-export const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Expected;
+// The script writes NaN and infinities as strings, since JSON has no such numbers.
+export const expected = JSON.parse(
+  readFileSync(join(FIXTURES, 'expected.json'), 'utf8'),
+  (_key, v: unknown) => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v),
+) as Expected;
 
 export function fixture(rel: string): NamedBytes {
   return { name: rel.split('/').pop() as string, data: new Uint8Array(readFileSync(join(FIXTURES, rel))) };
