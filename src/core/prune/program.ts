@@ -85,7 +85,7 @@ export function solveProgram(rows: ProgramRow[], budget: number): Float64Array {
   return x;
 }
 
-/** ⌈x*⌉ as integer allocations (0 for invalid rows). */
+/** ⌈x*⌉ as integer allocations (0 for invalid rows); 1e-6 absorbs the bisection tolerance. */
 export function ceilAllocation(x: Float64Array): Int32Array {
-  return Int32Array.from(x, (v) => (v > 0 ? Math.max(1, Math.ceil(v - 1e-9)) : 0));
+  return Int32Array.from(x, (v) => (v > 0 ? Math.max(1, Math.ceil(v - 1e-6)) : 0));
 }

@@ -1,0 +1,205 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {
+  encodeNpz,
+  exportModel,
+  fitBatchToModel,
+  kernelFor,
+  loadModel,
+  METHOD_KEYS,
+  parseBatchFiles,
+  PruningSession,
+  SippError,
+  sweep,
+  type KernelVariant,
+  type MethodKey,
+  type ProgressFn,
+  type SweepPoint,
+} from '../core';
+import { startBackend, type CliBackend } from './backend';
+import { readBatchFiles, readModelFiles } from './files';
+
+export interface CommonArgs {
+  model: string;
+  batch: string;
+  points?: number;
+  seed: number;
+  backend: CliBackend;
+  kernel: KernelVariant;
+  scaleUint8: boolean;
+  onProgress?: ProgressFn;
+}
+
+export class Timer {
+  readonly ms: Record<string, number> = {};
+  async time<T>(stage: string, f: () => Promise<T> | T): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      this.ms[stage] = Math.round((performance.now() - t0) * 10) / 10;
+    }
+  }
+}
+
+export function parseMethod(m: string): MethodKey {
+  if (!(METHOD_KEYS as readonly string[]).includes(m))
+    throw new SippError('unknown-method', `unknown method '${m}'; choose one of ${METHOD_KEYS.join(', ')}`);
+  return m as MethodKey;
+}
+
+export function parseSparsity(s: string): number {
+  const v = Number(s);
+  if (s.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1)
+    throw new SippError('bad-sparsity', `sparsity must be a number in [0, 1), got '${s}'`);
+  return v;
+}
+
+/** Backend, model, batch and session: what every command starts with. */
+async function open(args: CommonArgs, timer: Timer) {
+  const backend = await timer.time('backend', () => startBackend(args.backend));
+  const loaded = await timer.time('load', () => loadModel(readModelFiles(args.model)));
+  const batch = await timer.time('batch', () => {
+    const raw = parseBatchFiles(readBatchFiles(args.batch));
+    const inShape = loaded.model.inputs[0].shape;
+    const outShape = loaded.model.outputs[0].shape;
+    return fitBatchToModel(raw, inShape, outShape[outShape.length - 1] ?? 1, { scaleUint8: args.scaleUint8 });
+  });
+  const session = await timer.time('session', () =>
+    PruningSession.create(loaded.model, batch, {
+      points: args.points,
+      kernel: kernelFor(backend.name, args.kernel),
+    }),
+  );
+  const notices = [...loaded.notices, ...batch.notices];
+  return { backend, loaded, batch, session, notices };
+}
+
+function sessionFacts(s: PruningSession) {
+  return { points: s.points, evalPoints: s.evalPoints, labelled: s.evalY !== null };
+}
+
+export async function runPrune(
+  args: CommonArgs & { method: MethodKey; sparsity: number; out: string; propagate: boolean },
+) {
+  const timer = new Timer();
+  const { backend, loaded, session, notices } = await open(args, timer);
+  try {
+    await timer.time('sensitivities', () => session.prepare([args.method], { onProgress: args.onProgress }));
+    const dense = await timer.time('evaluateDense', () => session.evaluate(null));
+    const r = await timer.time('prune', () =>
+      session.prune(args.method, args.sparsity, { seed: args.seed, propagate: args.propagate }),
+    );
+    const after = await timer.time('evaluate', () => session.evaluate(r));
+    const name = `${loaded.name}-${args.method}-${(args.sparsity * 100).toFixed(1)}`;
+    const exported = await timer.time('export', () =>
+      exportModel(session.modelWith(r), { name, topology: loaded.topology }),
+    );
+    mkdirSync(args.out, { recursive: true });
+    for (const f of exported.files) writeFileSync(join(args.out, f.name), f.data);
+    return {
+      command: 'prune',
+      model: args.model,
+      method: args.method,
+      targetSparsity: args.sparsity,
+      achievedSparsity: r.achievedSparsity,
+      withinTolerance: r.withinTolerance,
+      prunableSparsity: r.prunableSparsity,
+      nonzeroParams: r.nonzeroParams,
+      totalParams: r.totalParams,
+      accuracyBefore: dense.accuracy,
+      accuracyAfter: after.accuracy,
+      agreementAfter: after.agreement,
+      ...sessionFacts(session),
+      seed: args.seed,
+      propagated: r.propagated,
+      budgetTrials: r.trials,
+      layers: r.layers,
+      output: {
+        dir: args.out,
+        files: exported.files.map((f) => f.name),
+        rawBytes: exported.rawBytes,
+        gzipBytes: exported.gzipBytes,
+        nonzeroParams: exported.nonzeroParams,
+        totalWeights: exported.totalParams,
+      },
+      notices,
+      timingsMs: timer.ms,
+      backend: backend.name,
+      backendDetail: backend.description,
+      sensitivityKernel: kernelFor(backend.name, args.kernel).name,
+    };
+  } finally {
+    session.dispose();
+  }
+}
+
+export async function runSweep(
+  args: CommonArgs & { methods: MethodKey[]; sparsities: number[]; onPoint?: (p: SweepPoint) => void },
+) {
+  const timer = new Timer();
+  const { backend, session, notices } = await open(args, timer);
+  try {
+    await timer.time('sensitivities', () => session.prepare(args.methods, { onProgress: args.onProgress }));
+    const dense = await timer.time('evaluateDense', () => session.evaluate(null));
+    const curves: Record<string, Omit<SweepPoint, 'method'>[]> = {};
+    await timer.time('sweep', async () => {
+      for await (const p of sweep(session, args.methods, args.sparsities, { seed: args.seed })) {
+        const { method, ...rest } = p;
+        (curves[method] ??= []).push(rest);
+        args.onPoint?.(p);
+      }
+    });
+    return {
+      command: 'sweep',
+      model: args.model,
+      dense: { accuracy: dense.accuracy, agreement: 1 },
+      curves,
+      ...sessionFacts(session),
+      seed: args.seed,
+      totalParams: session.totalParams,
+      notices,
+      timingsMs: timer.ms,
+      backend: backend.name,
+      backendDetail: backend.description,
+    };
+  } finally {
+    session.dispose();
+  }
+}
+
+export async function runSensitivities(args: CommonArgs & { out: string; reduction: 'mean' | 'max' }) {
+  const timer = new Timer();
+  const { backend, session, notices } = await open(args, timer);
+  try {
+    // SiPP-Det uses the mean over conv positions, Rand/Hybrid the max (§1.4.5).
+    await timer.time('sensitivities', () =>
+      session.prepare([args.reduction === 'mean' ? 'sipp-det' : 'sipp'], { onProgress: args.onProgress }),
+    );
+    const sens = session.sensitivities(args.reduction)!;
+    const arrays: Record<string, { shape: number[]; data: Float32Array }> = {};
+    session.info.prunable.forEach((p, i) => (arrays[p.key] = { shape: p.kernelShape, data: sens[i] }));
+    writeFileSync(args.out, encodeNpz(arrays));
+    return {
+      command: 'sensitivities',
+      model: args.model,
+      out: args.out,
+      reduction: args.reduction,
+      layers: session.info.prunable.map((p) => ({
+        name: p.key,
+        className: p.kind === 'dense' ? 'Dense' : 'Conv2D',
+        shape: p.kernelShape,
+      })),
+      ...sessionFacts(session),
+      notices,
+      timingsMs: timer.ms,
+      backend: backend.name,
+      backendDetail: backend.description,
+      sensitivityKernel: kernelFor(backend.name, args.kernel).name,
+      memory: tf.memory().numBytes,
+    };
+  } finally {
+    session.dispose();
+  }
+}

@@ -1,0 +1,154 @@
+import { parseArgs } from 'node:util';
+import { METHOD_KEYS, METHODS, SippError, type Progress } from '../core';
+import {
+  parseMethod,
+  parseSparsity,
+  runPrune,
+  runSensitivities,
+  runSweep,
+  type CommonArgs,
+} from './commands';
+import { printReport } from './report';
+
+const HELP = `sipp-studio: prune TensorFlow.js layers models with SiPP, headless.
+
+Usage:
+  sipp-studio prune --model <model.json> --batch <file> --sparsity <0..1> --method <method> --out <dir>
+                    [--points N] [--seed N] [--propagate] [--json]
+  sipp-studio sweep --model <model.json> --batch <file> --methods sipp,wt,snip --sparsities 0.5,0.8,0.9
+                    [--points N] [--seed N] [--json]
+  sipp-studio sensitivities --model <model.json> --batch <file> --out <file.npz> [--points N] [--reduction mean|max]
+
+Common options:
+  --batch <file>       .npz (x, optional y), .npy (inputs only), x.npy,y.npy (comma-separated pair) or .json
+  --points N           the FIRST N samples of the batch compute sensitivities; the remaining samples evaluate.
+                       Default: |S| = ceil(3 ln(8 eta* eta / 1e-16)) of the paper's code (152 for LeNet-300-100),
+                       capped at half the batch.
+  --seed N             seed of the sampling-based methods (default 0): the same seed repeats a run
+  --backend B          wasm (default; fastest in Node), cpu, or webgpu (through the 'webgpu' package: Dawn)
+  --kernel K           auto (default: fused/loop kernels) or plain (reference tfjs ops) for sensitivities
+  --scale-uint8        divide uint8 inputs by 255 (never done silently)
+  --json               print exactly one JSON object on stdout and nothing else
+
+Methods:
+${METHOD_KEYS.map((k) => `  ${k.padEnd(10)} ${METHODS[k].summary}`).join('\n')}
+
+Sparsity counts zero entries over ALL parameters (weights, biases, BN scale/offset); only Dense and
+Conv2D kernels are pruned, everything else is fixed cost. The budget is searched until the achieved
+keep ratio is within 0.5 % of the target, or the nearest achievable is reported (withinTolerance: false).
+`;
+
+function intOpt(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    throw new SippError('bad-argument', `--${name} must be a non-negative integer, got '${v}'`);
+  return n;
+}
+
+function required(v: string | undefined, name: string, cmd: string): string {
+  if (!v) throw new SippError('missing-argument', `${cmd} needs --${name}; see --help`);
+  return v;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      batch: { type: 'string' },
+      sparsity: { type: 'string' },
+      method: { type: 'string' },
+      methods: { type: 'string' },
+      sparsities: { type: 'string' },
+      out: { type: 'string' },
+      points: { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      kernel: { type: 'string' },
+      reduction: { type: 'string' },
+      propagate: { type: 'boolean' },
+      'scale-uint8': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const cmd = positionals[0];
+  if (values.help || !cmd) {
+    process.stderr.write(HELP);
+    return values.help ? 0 : 2;
+  }
+  const json = !!values.json;
+  const backend = (values.backend ?? 'wasm') as CommonArgs['backend'];
+  if (!['wasm', 'cpu', 'webgpu'].includes(backend))
+    throw new SippError('bad-argument', `--backend must be wasm, cpu or webgpu, got '${backend}'`);
+  const kernel = (values.kernel ?? 'auto') as CommonArgs['kernel'];
+  if (!['auto', 'plain'].includes(kernel))
+    throw new SippError('bad-argument', `--kernel must be auto or plain, got '${kernel}'`);
+  const showProgress = !json && process.stderr.isTTY;
+  const common: CommonArgs = {
+    model: required(values.model, 'model', cmd),
+    batch: required(values.batch, 'batch', cmd),
+    points: intOpt(values.points, 'points'),
+    seed: intOpt(values.seed, 'seed') ?? 0,
+    backend,
+    kernel,
+    scaleUint8: !!values['scale-uint8'],
+    onProgress: showProgress
+      ? (p: Progress) =>
+          process.stderr.write(`\r${p.stage} ${p.done}/${p.total}${p.done === p.total ? '\n' : ''}`)
+      : undefined,
+  };
+  let result: Record<string, unknown>;
+  if (cmd === 'prune') {
+    result = await runPrune({
+      ...common,
+      method: parseMethod(values.method ?? 'sipp'),
+      sparsity: parseSparsity(required(values.sparsity, 'sparsity', cmd)),
+      out: required(values.out, 'out', cmd),
+      propagate: !!values.propagate,
+    });
+  } else if (cmd === 'sweep') {
+    const methods = (values.methods ?? 'sipp,sipp-det,wt,snip,random')
+      .split(',')
+      .filter(Boolean)
+      .map(parseMethod);
+    const sparsities = (values.sparsities ?? '0.5,0.7,0.8,0.9,0.95,0.98').split(',').map(parseSparsity);
+    result = await runSweep({ ...common, methods, sparsities });
+  } else if (cmd === 'sensitivities') {
+    const reduction = values.reduction ?? 'max';
+    if (reduction !== 'mean' && reduction !== 'max')
+      throw new SippError('bad-argument', `--reduction must be mean or max, got '${reduction}'`);
+    result = await runSensitivities({ ...common, out: required(values.out, 'out', cmd), reduction });
+  } else {
+    throw new SippError(
+      'unknown-command',
+      `unknown command '${cmd}'; use prune, sweep or sensitivities (see --help)`,
+    );
+  }
+  if (json) process.stdout.write(JSON.stringify(result) + '\n');
+  else printReport(result);
+  return 0;
+}
+
+// Keep stdout for the result alone: tfjs and its backends print banners and warnings via console.
+const realLog = console.log.bind(console);
+console.log =
+  console.info =
+  console.warn =
+    (...a: unknown[]) => process.stderr.write(a.map(String).join(' ') + '\n');
+
+const argv = process.argv.slice(2);
+main(argv).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const err = e instanceof SippError ? e : null;
+    const message = e instanceof Error ? e.message : String(e);
+    if (argv.includes('--json'))
+      process.stdout.write(JSON.stringify({ error: { code: err?.code ?? 'internal', message } }) + '\n');
+    process.stderr.write(`error${err ? ` [${err.code}]` : ''}: ${message}\n`);
+    if (!err && e instanceof Error && e.stack && process.env.SIPP_DEBUG) realLog(e.stack);
+    process.exit(err ? 1 : 3);
+  },
+);
