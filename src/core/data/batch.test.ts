@@ -68,6 +68,30 @@ describe('parseBatchFiles errors', () => {
   });
 });
 
+describe('damaged zip directories', () => {
+  // Patches a little-endian u32 in a copy of the compressed fixture's directory.
+  function patched(edit: (b: Uint8Array, view: DataView, end: number, dir: number) => void): Uint8Array {
+    const b = fixture('batch/mnist-flat-onehot.npz').data.slice();
+    const view = new DataView(b.buffer);
+    const end = b.length - 22; // no archive comment: the end record is the last 22 bytes
+    expect(view.getUint32(end, true)).toBe(0x06054b50);
+    edit(b, view, end, view.getUint32(end + 16, true));
+    return b;
+  }
+
+  it('refuses a member that claims a size deflate cannot produce, before allocating it', () => {
+    const data = patched((_b, view, _end, dir) => view.setUint32(dir + 24, 0xfffffff0, true));
+    const run = () => parseBatchFiles([{ name: 'big.npz', data }]);
+    expect(errorCode(run)).toBe('npz-corrupt-member');
+    expect(run).toThrow(/x\.npy .*claims 4294967280 bytes/);
+  });
+
+  it('refuses a directory that claims more entries than the file holds', () => {
+    const data = patched((_b, view, end) => view.setUint16(end + 8, 0xffff, true));
+    expect(errorCode(() => parseBatchFiles([{ name: 'many.npz', data }]))).toBe('npz-corrupt');
+  });
+});
+
 describe('pairRole', () => {
   it.each([
     ['x.npy', 'x'],
