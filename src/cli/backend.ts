@@ -7,18 +7,21 @@ export type CliBackend = 'wasm' | 'cpu' | 'webgpu';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** True when the Vulkan loader has a driver besides Mesa's lavapipe (with which Dawn finds no adapter). */
-function hasHardwareIcd(): boolean {
+/**
+ * True when this machine has a GPU the Vulkan loader can drive: an NVIDIA driver's ICD or a DRM
+ * render node. Mesa installs ICD files for Intel/AMD/lavapipe whether or not such a GPU exists,
+ * and Dawn finds no adapter through lavapipe, so ICD files alone prove nothing.
+ */
+function hasHardwareGpu(): boolean {
   for (const dir of ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d']) {
-    if (!existsSync(dir)) continue;
-    if (readdirSync(dir).some((f) => f.endsWith('.json') && !f.startsWith('lvp'))) return true;
+    if (existsSync(dir) && readdirSync(dir).some((f) => /nvidia/i.test(f))) return true;
   }
-  return false;
+  return existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
 }
 
 async function initWebGpu(): Promise<string> {
   // The loader reads VK_ICD_FILENAMES when Dawn starts, so decide before importing `webgpu`.
-  if (!process.env.VK_ICD_FILENAMES && !hasHardwareIcd() && existsSync(SWIFTSHADER_ICD))
+  if (!process.env.VK_ICD_FILENAMES && !hasHardwareGpu() && existsSync(SWIFTSHADER_ICD))
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);

@@ -80,7 +80,8 @@ describe('tfjs path vs float64 reference', () => {
   for (const k of [1, 3, 5])
     for (const s of [1, 2])
       for (const pad of ['same', 'valid'] as const)
-        convCases.push([k, s, pad, (k + s) % 2 === 0, k === 3 ? 'mean' : 'max', 1]);
+        for (const neg of [false, true])
+          for (const red of ['mean', 'max'] as const) convCases.push([k, s, pad, neg, red, 1]);
   convCases.push(
     [3, 2, 'same', true, 'mean', 1],
     [3, 1, 'same', true, 'max', 2],
