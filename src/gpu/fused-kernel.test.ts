@@ -180,6 +180,28 @@ describe.skipIf(!setup.ok)(`webgpu-fused kernel (${setup.ok ? setup.adapter : 'n
     });
   }
 
+  it('releases its device buffers: numDataIds and numBytes return to where they were', async () => {
+    const rand = rng(3);
+    const x = tf.tensor4d(randomInput(4 * 6 * 6 * 2, rand), [4, 6, 6, 2]);
+    const { pos, neg } = randomSplitWeights(3 * 3 * 2 * 5, rand);
+    const pt = tf.tensor4d(pos, [3, 3, 2, 5]);
+    const nt = tf.tensor4d(neg, [3, 3, 2, 5]);
+    const a = tf.tensor2d(randomInput(20 * 7, rand), [20, 7]);
+    const w = tf.tensor2d(randomSplitWeights(7 * 3, rand).pos, [7, 3]);
+    const backend = tf.backend();
+    const ids = backend.numDataIds();
+    const bytes = tf.memory().numBytes;
+    for (let k = 0; k < 3; k++) {
+      const c = webgpuFusedKernel.conv(x, pt, nt, geo(3, 1, 1, 'same'), 'mean');
+      const d = webgpuFusedKernel.dense(a, w, w);
+      await Promise.all([c.mPos.data(), d.mNeg.data()]);
+      tf.dispose([c.mPos, c.mNeg, d.mPos, d.mNeg]);
+    }
+    expect(backend.numDataIds()).toBe(ids);
+    expect(tf.memory().numBytes).toBe(bytes);
+    tf.dispose([x, pt, nt, a, w]);
+  });
+
   it('agrees with the plain-ops kernel on the same backend', async () => {
     const rand = rng(99);
     const c: ConvCase = { points: 3, inH: 6, inW: 5, channels: 2, outs: 4, geometry: geo(3, 2, 1, 'same') };
