@@ -66,9 +66,14 @@ export async function searchBudget<T>(
 
   let t = await trial(budgetFor(keepRatio, size));
   if (!done(t)) {
-    // Bracket: size grows with B; B = 0 keeps only fixed cost, B = compressible keeps everything.
-    let lo = t.size < target ? t : await trial(0);
-    let hi = t.size < target ? await trial(size.compressible) : t;
+    // Bracket by growing steps away from the first trial: extreme budgets are expensive for the
+    // sampling methods (B = everything means coupon-collecting every row), and rarely needed.
+    let lo = t;
+    let hi = t;
+    for (let step = Math.max(1, 0.05 * t.budget); lo.size >= target && lo.budget > 0; step *= 2)
+      lo = await trial(Math.max(0, lo.budget - step));
+    for (let step = Math.max(1, 0.05 * t.budget); hi.size <= target && hi.budget < size.compressible; step *= 2)
+      hi = await trial(Math.min(size.compressible, hi.budget + step));
     let side = 0;
     while (cache.size < maxTrials && hi.budget - lo.budget > 1 && !done(t)) {
       if (lo.size >= target || hi.size <= target) break; // not bracketed: nearest achievable
