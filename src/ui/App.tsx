@@ -1,8 +1,34 @@
-export function App() {
+import { CurvesPanel } from './components/CurvesPanel';
+import { DataPanel } from './components/DataPanel';
+import { Header } from './components/Header';
+import { LayersPanel } from './components/LayersPanel';
+import { ProgressBar } from './components/ProgressBar';
+import { PrunePanel } from './components/PrunePanel';
+import { StudioContext } from './state/context';
+import type { Studio } from './state/studio';
+
+export function App({ studio }: { studio: Studio }) {
   return (
-    <main>
-      <h1>SiPP Studio</h1>
-      <p>Sensitivity-informed provable pruning for TensorFlow.js models. The app is being built.</p>
-    </main>
+    <StudioContext.Provider value={studio}>
+      <div className="app">
+        <Header />
+        <main className="layout">
+          <div className="col-data">
+            <DataPanel />
+          </div>
+          <div className="col-work">
+            <ProgressBar />
+            <PrunePanel />
+            <CurvesPanel />
+            <LayersPanel />
+          </div>
+        </main>
+        <footer className="footer">
+          SiPP: Baykal, Liebenwein, Gilitschenski, Feldman, Rus, <cite>SiPPing Neural Networks</cite> (arXiv
+          1910.05422). Demo digits: MNIST, LeCun, Cortes and Burges (CC BY-SA 3.0). Everything runs in this
+          tab; no file leaves your computer.
+        </footer>
+      </div>
+    </StudioContext.Provider>
   );
 }

@@ -1,9 +1,16 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { Studio } from './state/studio';
+import './styles.css';
+
+// One controller for the page's life (outside React, so StrictMode's double effects cannot start
+// a second engine).
+const studio = new Studio(window.location.search);
+void studio.boot();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <App studio={studio} />
   </StrictMode>,
 );

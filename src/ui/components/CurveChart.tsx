@@ -1,0 +1,122 @@
+import {
+  CartesianGrid,
+  Line,
+  LineChart,
+  ReferenceDot,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { METHODS, type CurvePoint, type MethodKey } from '../../worker/protocol';
+import { quality } from '../state/curves';
+import { sparsityPct } from '../state/format';
+import { METHOD_COLORS } from './colors';
+
+interface Props {
+  methods: MethodKey[];
+  points: CurvePoint[];
+  dense: number;
+  showDelta: boolean;
+  stretchX: boolean;
+  marker: { sparsity: number; quality: number; method: MethodKey } | null;
+}
+
+/** x of a sparsity: plain, or -log10(1 - s) so that 90 %, 99 %, 99.9 % are evenly spaced. */
+const toX = (s: number, stretch: boolean) => (stretch ? -Math.log10(Math.max(1e-3, 1 - s)) : 100 * s);
+const fromX = (x: number, stretch: boolean) => (stretch ? 1 - 10 ** -x : x / 100);
+const STRETCH_TICKS = [0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995];
+const LINEAR_TICKS = [0, 20, 40, 60, 80, 100];
+
+export function CurveChart({ methods, points, dense, showDelta, stretchX, marker }: Props) {
+  const y = (q: number) => 100 * (showDelta ? q - dense : q);
+  const series = methods.map((m) => ({
+    method: m,
+    data: points
+      .filter((p) => p.method === m)
+      .sort((a, b) => a.achievedSparsity - b.achievedSparsity)
+      .map((p) => ({ x: toX(p.achievedSparsity, stretchX), y: y(quality(p)), s: p.achievedSparsity })),
+  }));
+  const ticks = stretchX ? STRETCH_TICKS.map((s) => toX(s, true)) : LINEAR_TICKS;
+  return (
+    <ResponsiveContainer width="100%" height={300}>
+      <LineChart margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
+        <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
+        <XAxis
+          type="number"
+          dataKey="x"
+          domain={stretchX ? [0, toX(0.995, true)] : [0, 100]}
+          ticks={ticks}
+          tickFormatter={(x: number) => sparsityPct(fromX(x, stretchX)).replace(' %', '%')}
+          label={{
+            value: 'sparsity (zero weights / all weights)',
+            position: 'insideBottom',
+            offset: -12,
+            fontSize: 12,
+          }}
+          fontSize={12}
+          allowDataOverflow
+        />
+        <YAxis
+          type="number"
+          domain={
+            showDelta ? ['auto', 'auto'] : [(min: number) => Math.max(0, Math.floor(min / 10) * 10), 100]
+          }
+          tickFormatter={(v: number) =>
+            showDelta ? `${v > 0 ? '+' : ''}${v.toFixed(0)}` : `${v.toFixed(0)}`
+          }
+          width={44}
+          label={{
+            value: showDelta ? 'Δ accuracy (pt)' : 'accuracy (%)',
+            angle: -90,
+            position: 'insideLeft',
+            offset: 10,
+            fontSize: 12,
+          }}
+          fontSize={12}
+        />
+        <Tooltip
+          formatter={(v, name) => [`${Number(v).toFixed(1)}${showDelta ? ' pt' : ' %'}`, String(name)]}
+          labelFormatter={(x) => `sparsity ${sparsityPct(fromX(Number(x), stretchX))}`}
+        />
+        <ReferenceLine
+          y={showDelta ? 0 : 100 * dense}
+          stroke="#111827"
+          strokeDasharray="6 4"
+          label={{
+            value: `dense ${(100 * dense).toFixed(1)} %`,
+            position: 'insideBottomLeft',
+            fontSize: 11,
+            fill: '#374151',
+          }}
+        />
+        {marker && <ReferenceLine x={toX(marker.sparsity, stretchX)} stroke="#9ca3af" />}
+        {series.map((s) => (
+          <Line
+            key={s.method}
+            data={s.data}
+            dataKey="y"
+            name={METHODS[s.method].label}
+            stroke={METHOD_COLORS[s.method]}
+            strokeWidth={2}
+            dot={{ r: 2.5 }}
+            isAnimationActive={false}
+            connectNulls
+          />
+        ))}
+        {marker && (
+          <ReferenceDot
+            x={toX(marker.sparsity, stretchX)}
+            y={y(marker.quality)}
+            r={6}
+            fill={METHOD_COLORS[marker.method]}
+            stroke="#fff"
+            strokeWidth={2}
+            ifOverflow="extendDomain"
+          />
+        )}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+}

@@ -1,0 +1,168 @@
+import { METHOD_KEYS, METHODS } from '../../worker/protocol';
+import { useStudio } from '../state/context';
+import { curvesCsv, curvesJson, maxWithin } from '../state/curves';
+import { sparsityPct } from '../state/format';
+import { METHOD_COLORS } from './colors';
+import { CurveChart } from './CurveChart';
+import { ErrorMessage } from './ErrorMessage';
+
+function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+export function CurvesPanel() {
+  const [state, studio] = useStudio();
+  const { curves, prepared, pruned } = state;
+  const dense = prepared ? (prepared.dense.accuracy ?? prepared.dense.agreement) : null;
+  const labelled = prepared ? prepared.dense.accuracy !== null : true;
+  const base = state.workspace?.model?.name ?? 'model';
+  const meta = () => ({
+    model: base,
+    batch: state.workspace?.batch?.source ?? '',
+    evalPoints: prepared?.dense.evalPoints ?? 0,
+    dense: { accuracy: prepared?.dense.accuracy ?? null, agreement: prepared?.dense.agreement ?? 1 },
+    seed: state.seed,
+  });
+  return (
+    <section className="panel" aria-labelledby="curves-title">
+      <div className="panel-head">
+        <h2 id="curves-title">{labelled ? 'Accuracy' : 'Agreement'} versus sparsity</h2>
+        <div className="panel-tools">
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={state.showDelta}
+              onChange={(e) => studio.setShowDelta(e.target.checked)}
+            />
+            Show change from dense
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={state.stretchX}
+              onChange={(e) => studio.setStretchX(e.target.checked)}
+            />
+            Stretch high sparsity
+          </label>
+        </div>
+      </div>
+      <fieldset className="method-picks">
+        <legend className="visually-hidden">Methods on the chart</legend>
+        {METHOD_KEYS.map((m) => (
+          <label key={m} className="pick" style={{ ['--c' as string]: METHOD_COLORS[m] }}>
+            <input
+              type="checkbox"
+              checked={curves.methods.includes(m)}
+              onChange={() => studio.toggleCurveMethod(m)}
+            />
+            <span className="swatch" aria-hidden="true" />
+            {METHODS[m].label}
+          </label>
+        ))}
+      </fieldset>
+      <div
+        className="chart"
+        data-testid="curve.chart"
+        data-points={curves.points.length}
+        data-running={curves.running}
+      >
+        {dense === null ? (
+          <p className="placeholder">
+            Curves appear here, point by point, once the sensitivities are computed.
+          </p>
+        ) : (
+          <CurveChart
+            methods={curves.methods}
+            points={curves.points}
+            dense={dense}
+            showDelta={state.showDelta}
+            stretchX={state.stretchX}
+            marker={
+              pruned
+                ? {
+                    sparsity: pruned.achievedSparsity,
+                    quality: pruned.eval.accuracy ?? pruned.eval.agreement,
+                    method: pruned.method,
+                  }
+                : null
+            }
+          />
+        )}
+      </div>
+      <div className="curve-status" aria-live="polite">
+        {curves.running ? (
+          <>
+            <span>
+              {curves.stage === 'curves' || curves.total > 0
+                ? `Computing curves: ${curves.done} of ${curves.total} points`
+                : `Preparing scores for the curves (${curves.stage ?? 'starting'})`}
+            </span>
+            <button type="button" className="link-button" onClick={() => studio.stopCurves()}>
+              Stop
+            </button>
+          </>
+        ) : prepared && curves.points.length > 0 ? (
+          <span>
+            {curves.points.length} points.{' '}
+            <button type="button" className="link-button" onClick={() => studio.resumeCurves()}>
+              Complete missing points
+            </button>
+          </span>
+        ) : null}
+        {curves.error && <ErrorMessage error={curves.error} title="Curves stopped." />}
+      </div>
+      <div className="max-within" data-testid="curve.max-within">
+        <label className="tolerance">
+          Highest sparsity within{' '}
+          <input
+            type="number"
+            min={0}
+            step={0.5}
+            value={state.tolerance}
+            aria-label="Tolerance in percentage points"
+            onChange={(e) => studio.setTolerance(Number(e.target.value))}
+          />{' '}
+          points of dense:
+        </label>
+        <ul>
+          {curves.methods.map((m) => {
+            const v = dense === null ? null : maxWithin(curves.points, m, dense, state.tolerance);
+            return (
+              <li key={m} data-method={m} data-value={v ?? undefined}>
+                <span className="swatch" style={{ background: METHOD_COLORS[m] }} aria-hidden="true" />
+                {METHODS[m].label}: <strong>{v === null ? '–' : sparsityPct(v)}</strong>
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+      <div className="downloads">
+        <button
+          type="button"
+          className="button small"
+          disabled={curves.points.length === 0}
+          onClick={() => download(`${base}.curves.csv`, curvesCsv(curves.points), 'text/csv')}
+        >
+          Curves as CSV
+        </button>
+        <button
+          type="button"
+          className="button small"
+          disabled={curves.points.length === 0}
+          onClick={() =>
+            download(`${base}.curves.json`, curvesJson(meta(), curves.points), 'application/json')
+          }
+        >
+          Curves as JSON
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,56 @@
+import { useStudio } from '../state/context';
+import { bytes, sparsityPct } from '../state/format';
+import { ErrorMessage } from './ErrorMessage';
+
+function save(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+export function ExportBox() {
+  const [state, studio] = useStudio();
+  const ex = state.exported;
+  const ready = state.prepared !== null && state.pruned !== null;
+  return (
+    <div className="export">
+      <button
+        type="button"
+        className="button primary"
+        data-testid="export.download"
+        disabled={!ready || ex.busy}
+        onClick={async () => {
+          const files = await studio.exportPruned();
+          for (const f of files ?? []) save(f.name, f.blob);
+        }}
+      >
+        {ex.busy ? 'Preparing download…' : 'Download pruned model'}
+      </button>
+      <span className="hint">
+        {ready ? `${studio.exportName()}.json + weights` : 'available once pruned'}
+      </span>
+      {ex.files.length > 0 && (
+        <p className="export-done hint">
+          Saved {sparsityPct(ex.achievedSparsity ?? 0)} sparse, {bytes(ex.gzipBytes ?? 0)} gzipped. If the
+          browser held a file back:{' '}
+          {ex.files.map((f, i) => (
+            <span key={f.name}>
+              {i > 0 && ' · '}
+              <a href={f.url} download={f.name}>
+                {f.name}
+              </a>{' '}
+              ({bytes(f.bytes)})
+            </span>
+          ))}
+        </p>
+      )}
+      {ex.error && <ErrorMessage error={ex.error} title="Download failed." />}
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+import { useState } from 'react';
+import { useStudio } from '../state/context';
+import { count, pct } from '../state/format';
+import { SensitivityHistogram } from './SensitivityHistogram';
+
+export function LayersPanel() {
+  const [state] = useStudio();
+  const model = state.workspace?.model;
+  const r = state.pruned;
+  const hist = state.prepared?.histograms ?? [];
+  const [picked, setPicked] = useState<string | null>(null);
+  if (!model) return null;
+  const rows = r?.layers ?? model.layers.map((l) => ({ ...l, nonzero: l.params }));
+  const shown = hist.find((h) => h.layer === picked) ?? hist[0];
+  return (
+    <section className="panel" aria-labelledby="layers-title">
+      <h2 id="layers-title">Per layer</h2>
+      <div className="table-wrap">
+        <table className="layers" data-testid="layers.table">
+          <caption className="visually-hidden">Kept and pruned weights per layer</caption>
+          <thead>
+            <tr>
+              <th scope="col">Layer</th>
+              <th scope="col" className="num">
+                Parameters
+              </th>
+              <th scope="col" className="num">
+                Kept
+              </th>
+              <th scope="col" className="num">
+                Pruned
+              </th>
+              <th scope="col" className="bar-col">
+                <span className="visually-hidden">Kept versus pruned</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows
+              .filter((l) => l.params > 0)
+              .map((l) => {
+                const kept = l.params > 0 ? l.nonzero / l.params : 1;
+                return (
+                  <tr
+                    key={l.name}
+                    className={l.prunable ? '' : 'skipped'}
+                    data-layer={l.name}
+                    data-nonzero={l.nonzero}
+                  >
+                    <th scope="row">
+                      <span className="layer-name">{l.name}</span>{' '}
+                      <span className="layer-class">{l.className}</span>
+                      {!l.prunable && <div className="layer-why">{l.skippedReason ?? 'kept as is'}</div>}
+                    </th>
+                    <td className="num">{count(l.params)}</td>
+                    <td className="num">{count(l.nonzero)}</td>
+                    <td className="num">{r ? pct(1 - kept) : '–'}</td>
+                    <td className="bar-col">
+                      <div className="kept-bar" role="img" aria-label={`${pct(kept)} kept`}>
+                        <div className="kept-fill" style={{ width: `${100 * kept}%` }} />
+                      </div>
+                    </td>
+                  </tr>
+                );
+              })}
+          </tbody>
+        </table>
+      </div>
+      {shown && (
+        <div className="histogram">
+          <div className="panel-head">
+            <h3>Sensitivity distribution</h3>
+            <label className="field inline">
+              <span>Layer</span>
+              <select value={shown.layer} onChange={(e) => setPicked(e.target.value)}>
+                {hist.map((h) => (
+                  <option key={h.layer} value={h.layer}>
+                    {h.layer}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <SensitivityHistogram h={shown} />
+        </div>
+      )}
+    </section>
+  );
+}

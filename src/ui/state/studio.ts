@@ -1,0 +1,464 @@
+// The page's controller: owns the engine client, turns user actions into requests, and keeps
+// the state React renders. Async sequences live here rather than in effects, so each one reads
+// top to bottom: load files -> compute sensitivities -> prune at the slider -> curves behind.
+import { EngineClient, type Call, type NamedBlob } from '../../worker/client';
+import type {
+  BackendChoice,
+  BackendInfo,
+  MethodKey,
+  SessionOptions,
+  UserError,
+  Workspace,
+} from '../../worker/protocol';
+import { coarseToFine, pointKey, SPARSITY_GRID } from './curves';
+import { fetchDemoFiles, fetchDemoList } from './demo';
+import { sparsityTag } from './format';
+import type { JobView, StudioState } from './types';
+import { readUrl, type UrlSettings } from './url';
+
+const IDLE_JOB: JobView = {
+  state: 'idle',
+  kind: null,
+  stage: null,
+  done: 0,
+  total: 0,
+  stageStartedAt: 0,
+  secondsLeft: null,
+  message: null,
+};
+const DEFAULT_CURVES: MethodKey[] = ['sipp', 'sipp-det', 'wt', 'snip', 'random'];
+/** The slider's size readout waits this long after the last move: gzip is the slow part. */
+const SIZE_DELAY_MS = 300;
+
+export class Studio {
+  private state: StudioState;
+  private readonly listeners = new Set<() => void>();
+  private readonly client: EngineClient;
+  private readonly url: UrlSettings;
+  /** Bumped by every fresh worker, so that generations of different workers never compare equal. */
+  private epoch = 0;
+  private wsKey = '';
+  /** False after the user cancelled: a new model or batch turns it back on. */
+  private autoPrepare = true;
+  private jobCall: Call<'prepare'> | null = null;
+  private sweepCall: Call<'sweep'> | null = null;
+  private latestPrune = 0;
+  private latestSize = 0;
+  private sizeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(search: string) {
+    this.url = readUrl(search);
+    this.state = {
+      backend: null,
+      backendChoice: this.url.backend,
+      engineNote: null,
+      fatal: null,
+      demos: null,
+      demoError: null,
+      activeDemo: null,
+      workspace: null,
+      options: { scaleUint8: false, points: this.url.points },
+      job: {
+        ...IDLE_JOB,
+        state: 'running',
+        kind: 'loading',
+        stage: 'starting the engine',
+        stageStartedAt: performance.now(),
+      },
+      prepared: null,
+      method: this.url.method ?? 'sipp',
+      sparsity: this.url.sparsity ?? 0.9,
+      seed: 0,
+      pruned: null,
+      prunePending: false,
+      pruneError: null,
+      size: null,
+      curves: {
+        methods: this.url.curves ?? DEFAULT_CURVES,
+        points: [],
+        running: false,
+        stage: null,
+        done: 0,
+        total: 0,
+        error: null,
+      },
+      tolerance: 1,
+      showDelta: false,
+      stretchX: true,
+      exported: { busy: false, error: null, files: [], gzipBytes: null, achievedSparsity: null },
+    };
+    this.client = new EngineClient({
+      onRestart: (info, ws, reason) => this.onRestart(info, ws, reason),
+      onFatal: (error) =>
+        this.set({ fatal: error, job: { ...IDLE_JOB, state: 'error', message: error.message } }),
+    });
+  }
+
+  // --- store -----------------------------------------------------------------------------
+  getState = (): StudioState => this.state;
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+  private set(patch: Partial<StudioState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const fn of this.listeners) fn();
+  }
+
+  // --- engine ----------------------------------------------------------------------------
+  async boot(): Promise<void> {
+    if (this.url.points !== null) await this.client.setOptions(this.state.options);
+    await this.client.start(this.url.backend);
+    try {
+      const demos = await fetchDemoList();
+      this.set({ demos });
+      const wanted = this.url.demo;
+      if (wanted !== 'none')
+        await this.loadDemo(demos.models.find((m) => m.id === wanted)?.id ?? demos.models[0]?.id);
+      else this.set({ job: IDLE_JOB });
+    } catch (e) {
+      this.set({ demoError: demoError(e), job: IDLE_JOB });
+    }
+  }
+
+  private onRestart(info: BackendInfo, ws: Workspace | null, reason: string | null): void {
+    this.epoch++;
+    const fell = info.fellBackFrom;
+    const note =
+      reason ??
+      (fell ? `${fell.name} could not be used (${fell.error}), so ${info.name} runs instead.` : null);
+    this.set({ backend: info, backendChoice: this.client.backendChoice, engineNote: note, fatal: null });
+    if (ws) this.applyWorkspace(ws);
+  }
+
+  /** Switches backend: a fresh worker on it, with the same files; sensitivities are recomputed. */
+  async setBackend(choice: BackendChoice): Promise<void> {
+    this.sweepCall?.cancel();
+    this.autoPrepare = true;
+    this.set({
+      backendChoice: choice,
+      job: {
+        ...IDLE_JOB,
+        state: 'running',
+        kind: 'loading',
+        stage: `starting ${choice === 'auto' ? 'the best backend' : choice}`,
+        stageStartedAt: performance.now(),
+      },
+    });
+    await this.client.start(choice, null);
+    if (!this.state.workspace?.ready && this.state.job.kind === 'loading') this.set({ job: IDLE_JOB });
+  }
+
+  // --- files -----------------------------------------------------------------------------
+  async loadDemo(id: string | undefined): Promise<void> {
+    const demos = this.state.demos;
+    const model = demos?.models.find((m) => m.id === id);
+    if (!demos || !model) return;
+    this.startLoading('fetching the demo');
+    try {
+      const files = await fetchDemoFiles(demos, model);
+      this.set({ activeDemo: model.id, demoError: null });
+      await this.addFiles(files, true);
+    } catch (e) {
+      this.set({ demoError: demoError(e), job: IDLE_JOB });
+    }
+  }
+
+  /** Called synchronously from the drop/pick handler, so the bar leaves 'done' at once. */
+  startLoading(stage = 'reading files'): void {
+    this.set({
+      job: { ...IDLE_JOB, state: 'running', kind: 'loading', stage, stageStartedAt: performance.now() },
+    });
+  }
+
+  async addFiles(files: NamedBlob[], demo = false): Promise<void> {
+    if (files.length === 0) return;
+    this.startLoading(demo ? 'loading the demo' : 'reading files');
+    if (!demo) this.set({ activeDemo: null });
+    this.autoPrepare = true;
+    const r = await this.client.addFiles(files, demo);
+    if (r.kind === 'ok') this.applyWorkspace(r.event.workspace);
+    else if (r.kind === 'error') this.set({ job: { ...IDLE_JOB, state: 'error', message: r.error.message } });
+  }
+
+  async clearFiles(): Promise<void> {
+    this.set({ activeDemo: null });
+    const r = await this.client.clearFiles();
+    if (r.kind === 'ok') this.applyWorkspace(r.event.workspace);
+  }
+
+  async setOptions(patch: Partial<SessionOptions>): Promise<void> {
+    const options = { ...this.state.options, ...patch };
+    this.set({ options });
+    this.startLoading('applying the settings');
+    this.autoPrepare = true;
+    const r = await this.client.setOptions(options);
+    if (r.kind === 'ok') this.applyWorkspace(r.event.workspace);
+  }
+
+  private applyWorkspace(ws: Workspace): void {
+    const key = `${this.epoch}:${ws.generation}`;
+    const fresh = key !== this.wsKey;
+    this.wsKey = key;
+    this.set({ workspace: ws });
+    if (!fresh) {
+      if (this.state.job.kind === 'loading')
+        this.set({ job: this.state.prepared ? { ...IDLE_JOB, state: 'done' } : IDLE_JOB });
+      return;
+    }
+    this.sweepCall?.cancel();
+    this.sweepCall = null;
+    this.jobCall = null;
+    this.set({
+      prepared: null,
+      pruned: null,
+      prunePending: false,
+      pruneError: null,
+      size: null,
+      curves: {
+        ...this.state.curves,
+        points: [],
+        running: false,
+        done: 0,
+        total: 0,
+        error: null,
+        stage: null,
+      },
+      exported: { busy: false, error: null, files: [], gzipBytes: null, achievedSparsity: null },
+    });
+    const firstError = ws.errors[0];
+    if (ws.ready && this.autoPrepare) void this.prepare();
+    else if (firstError) this.set({ job: { ...IDLE_JOB, state: 'error' } });
+    else this.set({ job: IDLE_JOB });
+  }
+
+  // --- sensitivities ---------------------------------------------------------------------
+  async prepare(): Promise<void> {
+    const key = this.wsKey;
+    const methods = [...new Set<MethodKey>(['sipp', 'sipp-det', this.state.method])];
+    this.set({
+      job: {
+        ...IDLE_JOB,
+        state: 'running',
+        kind: 'sensitivities',
+        stage: 'starting',
+        stageStartedAt: performance.now(),
+      },
+    });
+    const call = this.client.call<'prepare'>({ type: 'prepare', methods }, (e) => {
+      if (e.type !== 'progress' || this.jobCall !== call) return;
+      const j = this.state.job;
+      const p = e.progress;
+      const now = performance.now();
+      const stageStartedAt = p.stage !== j.stage ? now : j.stageStartedAt;
+      const elapsed = (now - stageStartedAt) / 1000;
+      const secondsLeft = p.done > 0 && p.done < p.total ? (elapsed / p.done) * (p.total - p.done) : null;
+      this.set({ job: { ...j, stage: p.stage, done: p.done, total: p.total, stageStartedAt, secondsLeft } });
+    });
+    this.jobCall = call;
+    const r = await call.done;
+    if (this.jobCall !== call || key !== this.wsKey) return;
+    this.jobCall = null;
+    if (r.kind === 'ok') {
+      this.set({ prepared: r.event.report, job: { ...IDLE_JOB, state: 'done', message: null } });
+      this.requestPrune();
+      this.startSweep();
+    } else if (r.kind === 'cancelled') {
+      this.set({
+        job: {
+          ...IDLE_JOB,
+          state: 'idle',
+          message: 'Cancelled. Pruning needs the sensitivities: compute them when ready.',
+        },
+      });
+    } else {
+      this.set({ job: { ...IDLE_JOB, state: 'error', message: r.error.message } });
+    }
+  }
+
+  cancelJob(): void {
+    if (!this.jobCall) return;
+    this.autoPrepare = false;
+    const call = this.jobCall;
+    call.stop();
+    // Say so at once; the worker confirms (or is replaced) within a second.
+    this.jobCall = null;
+    this.set({
+      job: {
+        ...IDLE_JOB,
+        state: 'idle',
+        message: 'Cancelled. Pruning needs the sensitivities: compute them when ready.',
+      },
+    });
+  }
+
+  // --- slider ----------------------------------------------------------------------------
+  setMethod(method: MethodKey): void {
+    this.set({ method });
+    this.requestPrune();
+  }
+
+  setSparsity(sparsity: number): void {
+    const s = Math.min(0.999, Math.max(0, Math.round(sparsity * 1000) / 1000));
+    if (s === this.state.sparsity && this.state.pruned) return;
+    this.set({ sparsity: s });
+    this.requestPrune();
+  }
+
+  private requestPrune(): void {
+    if (!this.state.prepared) return;
+    const { method, sparsity, seed } = this.state;
+    const key = this.wsKey;
+    const call = this.client.call<'prune'>({ type: 'prune', method, sparsity, seed });
+    this.latestPrune = call.id;
+    this.set({ prunePending: true });
+    void call.done.then((r) => {
+      if (call.id !== this.latestPrune || key !== this.wsKey) return;
+      if (r.kind === 'ok') {
+        this.set({ pruned: r.event.result, prunePending: false, pruneError: null });
+        this.scheduleSize();
+      } else if (r.kind === 'error') this.set({ prunePending: false, pruneError: r.error });
+    });
+  }
+
+  private scheduleSize(): void {
+    if (this.sizeTimer) clearTimeout(this.sizeTimer);
+    this.sizeTimer = setTimeout(() => {
+      const { method, sparsity, seed } = this.state;
+      const call = this.client.call<'size'>({ type: 'size', method, sparsity, seed });
+      this.latestSize = call.id;
+      void call.done.then((r) => {
+        if (call.id === this.latestSize && r.kind === 'ok') this.set({ size: r.event.size });
+      });
+    }, SIZE_DELAY_MS);
+  }
+
+  // --- curves ----------------------------------------------------------------------------
+  private startSweep(): void {
+    this.sweepCall?.cancel();
+    this.sweepCall = null;
+    const { curves, prepared } = this.state;
+    if (!prepared) return;
+    const have = new Set(curves.points.map((p) => pointKey(p.method, p.sparsity)));
+    const methods = curves.methods.filter((m) => SPARSITY_GRID.some((s) => !have.has(pointKey(m, s))));
+    if (methods.length === 0) {
+      this.set({ curves: { ...curves, running: false } });
+      return;
+    }
+    const key = this.wsKey;
+    const call = this.client.call<'sweep'>(
+      { type: 'sweep', methods, sparsities: coarseToFine(SPARSITY_GRID), seed: this.state.seed },
+      (e) => {
+        if (this.sweepCall !== call) return;
+        const c = this.state.curves;
+        if (e.type === 'curve-point') {
+          if (have.has(pointKey(e.point.method, e.point.sparsity))) return;
+          this.set({ curves: { ...c, points: [...c.points, e.point] } });
+        } else if (e.type === 'progress') {
+          this.set({
+            curves: { ...c, stage: e.progress.stage, done: e.progress.done, total: e.progress.total },
+          });
+        }
+      },
+    );
+    this.sweepCall = call;
+    this.set({ curves: { ...curves, running: true, error: null, done: 0, total: 0, stage: 'starting' } });
+    void call.done.then((r) => {
+      if (this.sweepCall !== call || key !== this.wsKey) return;
+      this.sweepCall = null;
+      this.set({
+        curves: { ...this.state.curves, running: false, error: r.kind === 'error' ? r.error : null },
+      });
+    });
+  }
+
+  stopCurves(): void {
+    this.sweepCall?.cancel();
+    this.sweepCall = null;
+    this.set({ curves: { ...this.state.curves, running: false } });
+  }
+
+  resumeCurves(): void {
+    this.startSweep();
+  }
+
+  toggleCurveMethod(m: MethodKey): void {
+    const c = this.state.curves;
+    const methods = c.methods.includes(m) ? c.methods.filter((x) => x !== m) : [...c.methods, m];
+    this.set({ curves: { ...c, methods } });
+    if (this.state.prepared && (c.running || !c.methods.includes(m))) this.startSweep();
+  }
+
+  setTolerance(tolerance: number): void {
+    if (Number.isFinite(tolerance) && tolerance >= 0) this.set({ tolerance });
+  }
+  setShowDelta(showDelta: boolean): void {
+    this.set({ showDelta });
+  }
+  setStretchX(stretchX: boolean): void {
+    this.set({ stretchX });
+  }
+
+  // --- export ----------------------------------------------------------------------------
+  /** The pruned model's download name: the original's, the method and the sparsity. */
+  exportName(): string {
+    const name = this.state.workspace?.model?.name ?? 'model';
+    return `${name}.${this.state.method}-${sparsityTag(this.state.sparsity)}`;
+  }
+
+  async exportPruned(): Promise<{ name: string; blob: Blob }[] | null> {
+    const { method, sparsity, seed } = this.state;
+    this.revokeExport();
+    this.set({ exported: { ...this.state.exported, busy: true, error: null } });
+    const name = this.exportName();
+    const r = await this.client.call<'export'>({ type: 'export', method, sparsity, seed, name }).done;
+    if (r.kind !== 'ok') {
+      const error =
+        r.kind === 'error'
+          ? r.error
+          : {
+              where: 'export' as const,
+              code: 'cancelled',
+              message: 'The export was interrupted; try again.',
+            };
+      this.set({ exported: { ...this.state.exported, busy: false, error } });
+      return null;
+    }
+    const res = r.event.result;
+    // model.json takes the export's name; the shard keeps the name model.json refers to.
+    const files = res.files.map((f) => ({
+      name: f.name === 'model.json' ? `${name}.json` : f.name,
+      blob: new Blob([f.data], {
+        type: f.name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+      }),
+    }));
+    this.set({
+      exported: {
+        busy: false,
+        error: null,
+        files: files.map((f) => ({ name: f.name, url: URL.createObjectURL(f.blob), bytes: f.blob.size })),
+        gzipBytes: res.gzipBytes,
+        achievedSparsity: res.achievedSparsity,
+      },
+    });
+    return files;
+  }
+
+  private revokeExport(): void {
+    for (const f of this.state.exported.files) URL.revokeObjectURL(f.url);
+  }
+
+  /** Test hook (see e2e): destroys the WebGPU device, as a driver reset would. */
+  loseDevice(): void {
+    this.client.loseDevice();
+  }
+
+  reportError(error: UserError): void {
+    this.set({ demoError: error });
+  }
+}
+
+function demoError(e: unknown): UserError {
+  const message = e instanceof Error ? e.message : String(e);
+  return { where: 'demo', code: 'demo-unavailable', message: `The demo could not be loaded: ${message}` };
+}

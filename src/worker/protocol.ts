@@ -1,0 +1,272 @@
+// The messages between the page and the engine worker. One discriminant, `type`, in both
+// directions; every request carries an `id`, and every event names the request it belongs to
+// (id 0: unsolicited, e.g. a backend that died). Plain data only: it crosses postMessage.
+//
+// Only types are imported from the core: the UI imports this file, and must never pull tfjs into
+// the main bundle.
+import type { MethodKey, Progress } from '../core/types';
+
+export type { MethodKey, Progress };
+// Pure data modules (no tfjs, no imports at run time): the page needs the method names before
+// the worker is up.
+export { METHOD_KEYS } from '../core/types';
+export { METHODS, type MethodSpec } from '../core/methods';
+
+export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export type BackendChoice = BackendName | 'auto';
+
+export interface BackendInfo {
+  name: BackendName;
+  /** What was asked for. */
+  choice: BackendChoice;
+  /** The device behind the backend, in words ("SwiftShader (software)", "WebAssembly, SIMD, 1 thread"). */
+  adapter: string;
+  /** True when the only GPU adapter found is a software one (a CPU pretending to be a GPU). */
+  softwareAdapter: boolean;
+  /** Why this backend runs, one sentence. */
+  reason: string;
+  /** Set when the backend asked for (or running) failed and this one took over. */
+  fellBackFrom?: { name: BackendName; error: string };
+  /** Sensitivity kernel used on this backend. */
+  kernel: string;
+}
+
+/** An error for the user: where it belongs on the page, a stable code and a sentence. */
+export interface UserError {
+  where: 'files' | 'model' | 'batch' | 'backend' | 'sensitivities' | 'prune' | 'export' | 'curves' | 'demo';
+  code: string;
+  message: string;
+}
+
+export type FileRole = 'model' | 'shard' | 'batch' | 'unused' | 'unknown';
+
+export interface FileEntry {
+  name: string;
+  bytes: number;
+  role: FileRole;
+  /** True for files of the embedded demo. */
+  demo: boolean;
+}
+
+export interface LayerRow {
+  name: string;
+  className: string;
+  params: number;
+  prunable: boolean;
+  skippedReason?: string;
+}
+
+export interface ModelSummary {
+  name: string;
+  /** "Keras 3.x (tfjs 4.x converter)" and the like. */
+  format: string;
+  layers: LayerRow[];
+  totalParams: number;
+  prunableParams: number;
+  inputShape: number[];
+  numClasses: number;
+  notices: string[];
+}
+
+export interface BatchSummary {
+  source: string;
+  samples: number;
+  /** Shape of x as fitted to the model, batch axis first. */
+  shape: number[];
+  labelled: boolean;
+  dtype: string;
+  /** x holds integers 0..255: offer to divide by 255. */
+  looksUint8: boolean;
+  scaled: boolean;
+  notices: string[];
+}
+
+export interface SessionSummary {
+  points: number;
+  evalPoints: number;
+  /** The default number of sensitivity points for this model and batch. */
+  defaultPoints: number;
+}
+
+export interface Workspace {
+  files: FileEntry[];
+  /** What is still needed, one item each, in words ("weights.bin (named in model.json)"). */
+  missing: string[];
+  model: ModelSummary | null;
+  batch: BatchSummary | null;
+  session: SessionSummary | null;
+  errors: UserError[];
+  /** Model and batch loaded and fitted: sensitivities can be computed. */
+  ready: boolean;
+  /** Changes whenever the model, the batch or the options change: results of an older one are stale. */
+  generation: number;
+}
+
+export interface Histogram {
+  layer: string;
+  /** Bin edges in log10(sensitivity), length bins + 1 (shared by all layers). */
+  edges: number[];
+  counts: number[];
+  /** Weights with sensitivity exactly 0 (never matter on the sensitivity points). */
+  zeros: number;
+  total: number;
+}
+
+export interface EvalSummary {
+  /** Top-1 accuracy on the evaluation points, or null when the batch has no labels. */
+  accuracy: number | null;
+  /** Top-1 agreement with the unpruned model. */
+  agreement: number;
+  evalPoints: number;
+}
+
+export interface PreparedReport {
+  dense: EvalSummary;
+  histograms: Histogram[];
+  seconds: number;
+}
+
+export interface LayerPruned {
+  name: string;
+  className: string;
+  params: number;
+  nonzero: number;
+  prunable: boolean;
+  skippedReason?: string;
+}
+
+export interface PruneSummary {
+  method: MethodKey;
+  targetSparsity: number;
+  seed: number;
+  achievedSparsity: number;
+  nonzeroParams: number;
+  totalParams: number;
+  withinTolerance: boolean;
+  layers: LayerPruned[];
+  eval: EvalSummary;
+  /** Wall time of prune + evaluate in the worker. */
+  ms: number;
+}
+
+export interface SizeSummary {
+  method: MethodKey;
+  targetSparsity: number;
+  seed: number;
+  /** float32 weights + model.json, gzipped (fast level); the export states the exact figure. */
+  gzipBytes: number;
+  rawBytes: number;
+  denseGzipBytes: number;
+}
+
+export interface CurvePoint {
+  method: MethodKey;
+  sparsity: number;
+  achievedSparsity: number;
+  withinTolerance: boolean;
+  accuracy: number | null;
+  agreement: number;
+}
+
+export interface FilePayload {
+  name: string;
+  data: ArrayBuffer;
+}
+
+export interface ExportResult {
+  files: FilePayload[];
+  rawBytes: number;
+  gzipBytes: number;
+  nonzeroParams: number;
+  totalParams: number;
+  achievedSparsity: number;
+}
+
+/** Settings that change the session (and so need new sensitivities). */
+export interface SessionOptions {
+  scaleUint8: boolean;
+  /** Sensitivity points; null: the default formula. */
+  points: number | null;
+}
+
+export interface PruneParams {
+  method: MethodKey;
+  sparsity: number;
+  seed: number;
+}
+
+export type Request =
+  | { type: 'init'; id: number; backend: BackendChoice; exclude: BackendName[] }
+  | { type: 'add-files'; id: number; files: FilePayload[]; demo: boolean }
+  | { type: 'clear-files'; id: number }
+  | { type: 'set-options'; id: number; options: SessionOptions }
+  | { type: 'prepare'; id: number; methods: MethodKey[] }
+  | ({ type: 'prune'; id: number } & PruneParams)
+  | ({ type: 'size'; id: number } & PruneParams)
+  | ({ type: 'export'; id: number; name: string } & PruneParams)
+  | { type: 'sweep'; id: number; methods: MethodKey[]; sparsities: number[]; seed: number }
+  | { type: 'cancel'; id: number; target: number }
+  | { type: 'lose-device'; id: number };
+
+export type Event =
+  | { type: 'progress'; id: number; progress: Progress }
+  | { type: 'backend'; id: number; info: BackendInfo }
+  | { type: 'backend-failed'; id: number; name: BackendName; error: string }
+  | { type: 'workspace'; id: number; workspace: Workspace }
+  | { type: 'prepared'; id: number; report: PreparedReport }
+  | { type: 'pruned'; id: number; result: PruneSummary }
+  | { type: 'size'; id: number; size: SizeSummary }
+  | { type: 'exported'; id: number; result: ExportResult }
+  | { type: 'curve-point'; id: number; point: CurvePoint }
+  | { type: 'sweep-done'; id: number; points: number }
+  | { type: 'cancelled'; id: number }
+  | { type: 'done'; id: number }
+  | { type: 'error'; id: number; error: UserError };
+
+export type RequestType = Request['type'];
+
+/** The event that settles each request (besides 'error' and 'cancelled'). */
+export interface ResultOf {
+  init: 'backend';
+  'add-files': 'workspace';
+  'clear-files': 'workspace';
+  'set-options': 'workspace';
+  prepare: 'prepared';
+  prune: 'pruned';
+  size: 'size';
+  export: 'exported';
+  sweep: 'sweep-done';
+  cancel: 'done';
+  'lose-device': 'done';
+}
+
+export type EventOf<T extends Event['type']> = Extract<Event, { type: T }>;
+export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
+
+export function assertNever(x: never, what = 'value'): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(x)}`);
+}
+
+/** Events that settle a request: its result, an error, or a cancellation. */
+export function isFinal(e: Event): boolean {
+  switch (e.type) {
+    case 'progress':
+    case 'curve-point':
+      return false;
+    case 'backend':
+    case 'backend-failed':
+    case 'workspace':
+    case 'prepared':
+    case 'pruned':
+    case 'size':
+    case 'exported':
+    case 'sweep-done':
+    case 'cancelled':
+    case 'done':
+    case 'error':
+      return true;
+    default:
+      return assertNever(e, 'event');
+  }
+}

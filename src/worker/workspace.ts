@@ -1,0 +1,225 @@
+// What the worker holds between requests: the dropped files, the model and batch built from
+// them, and the pruning session on top. `sync()` brings the loaded objects in line with the
+// files, rebuilding only what changed; every change of session bumps `generation`.
+import * as tf from '@tensorflow/tfjs';
+import {
+  analyzeModel,
+  defaultSensitivityPoints,
+  fitBatchToModel,
+  kernelFor,
+  loadModel,
+  parseBatchFiles,
+  PruningSession,
+  SippError,
+  type LoadedBatch,
+  type LoadedModel,
+  type ModelInfo,
+} from '../core';
+import { addToPool, sortPool, type PoolFile } from './files';
+import type { BatchSummary, SessionOptions, UserError, Workspace as WorkspaceMsg } from './protocol';
+import { modelSummary } from './summaries';
+
+const FOREIGN = /\.(h5|hdf5|keras|pb|pbtxt|onnx|tflite|pt|pth)$/i;
+
+interface ModelState {
+  files: PoolFile[];
+  loaded: LoadedModel;
+  info: ModelInfo;
+}
+
+interface BatchState {
+  files: PoolFile[];
+  loaded: LoadedBatch;
+}
+
+export function toUserError(e: unknown, where: UserError['where']): UserError {
+  if (e instanceof SippError) return { where, code: e.code, message: e.message };
+  const message = e instanceof Error ? e.message : String(e);
+  return { where, code: 'internal', message: `Something went wrong: ${message}` };
+}
+
+function sameFiles(a: PoolFile[], b: PoolFile[]): boolean {
+  return a.length === b.length && a.every((f, i) => f === b[i]);
+}
+
+function freeModel(m: tf.LayersModel): void {
+  // LayersModel.dispose leaves the variables of a model built from JSON alive: free them directly.
+  for (const w of m.weights) {
+    const v = w.read();
+    if (!v.isDisposed) v.dispose();
+  }
+}
+
+export class Workspace {
+  pool: PoolFile[] = [];
+  options: SessionOptions = { scaleUint8: false, points: null };
+  model: ModelState | null = null;
+  batch: BatchState | null = null;
+  session: PruningSession | null = null;
+  generation = 0;
+  private sessionKey: { model: ModelState; batch: BatchState; options: string } | null = null;
+  private batchInfo: BatchSummary | null = null;
+  private errors: UserError[] = [];
+  private missing: string[] = [];
+  /** The last files that failed to load, with why: not retried until they change. */
+  private failed: {
+    model: PoolFile[];
+    modelError: UserError | null;
+    batch: PoolFile[];
+    batchError: UserError | null;
+  } = { model: [], modelError: null, batch: [], batchError: null };
+
+  add(files: PoolFile[]): void {
+    this.pool = addToPool(this.pool, files);
+  }
+
+  clear(): void {
+    this.pool = [];
+  }
+
+  /** Frees every tensor (the files stay): for a backend switch, after which sync() rebuilds. */
+  unload(): void {
+    this.dropSession();
+    if (this.model) freeModel(this.model.loaded.model);
+    this.model = null;
+  }
+
+  private dropSession(): void {
+    if (this.session) {
+      this.session.dispose();
+      this.generation++;
+    }
+    this.session = null;
+    this.sessionKey = null;
+  }
+
+  async sync(): Promise<void> {
+    const sorted = sortPool(this.pool);
+    this.errors = [];
+    this.missing = sorted.missing;
+    for (const f of sorted.entries.filter((e) => e.role === 'unknown' || e.role === 'unused')) {
+      if (FOREIGN.test(f.name)) {
+        const file = this.pool.find((p) => p.name === f.name)!;
+        await loadModel([file]).catch((e: unknown) => this.errors.push(toUserError(e, 'files')));
+      }
+    }
+
+    const modelFiles = sorted.modelComplete && sorted.modelJson ? [sorted.modelJson, ...sorted.shards] : [];
+    if (!this.model || !sameFiles(this.model.files, modelFiles)) {
+      this.dropSession();
+      if (this.model) freeModel(this.model.loaded.model);
+      this.model = null;
+      if (modelFiles.length > 0 && sameFiles(this.failed.model, modelFiles) && this.failed.modelError) {
+        this.errors.push(this.failed.modelError);
+      } else if (modelFiles.length > 0) {
+        try {
+          const loaded = await loadModel(modelFiles);
+          try {
+            this.model = { files: modelFiles, loaded, info: analyzeModel(loaded.model) };
+          } catch (e) {
+            freeModel(loaded.model);
+            throw e;
+          }
+        } catch (e) {
+          this.failed.model = modelFiles;
+          this.failed.modelError = toUserError(e, 'model');
+          this.errors.push(this.failed.modelError);
+        }
+      }
+    }
+
+    const batchFiles = sorted.batch;
+    const pairMissing = sorted.missing.some((m) => m.startsWith('the inputs .npy'));
+    if (!this.batch || !sameFiles(this.batch.files, batchFiles)) {
+      this.dropSession();
+      this.batch = null;
+      if (
+        batchFiles.length > 0 &&
+        !pairMissing &&
+        sameFiles(this.failed.batch, batchFiles) &&
+        this.failed.batchError
+      ) {
+        this.errors.push(this.failed.batchError);
+      } else if (batchFiles.length > 0 && !pairMissing) {
+        try {
+          this.batch = { files: batchFiles, loaded: parseBatchFiles(batchFiles) };
+        } catch (e) {
+          this.failed.batch = batchFiles;
+          this.failed.batchError = toUserError(e, 'batch');
+          this.errors.push(this.failed.batchError);
+        }
+      }
+    }
+    await this.syncSession();
+  }
+
+  private async syncSession(): Promise<void> {
+    const { model, batch } = this;
+    const options = JSON.stringify(this.options);
+    const key = this.sessionKey;
+    if (model && batch && key && key.model === model && key.batch === batch && key.options === options)
+      return;
+    this.dropSession();
+    this.batchInfo = batch ? this.describeBatch(batch.loaded, null) : null;
+    if (!model || !batch) return;
+    let fitted;
+    try {
+      fitted = fitBatchToModel(batch.loaded, model.loaded.model.inputs[0].shape, model.info.numClasses, {
+        scaleUint8: this.options.scaleUint8,
+      });
+      this.batchInfo = this.describeBatch(batch.loaded, fitted);
+    } catch (e) {
+      this.errors.push(toUserError(e, 'batch'));
+      return;
+    }
+    try {
+      this.session = await PruningSession.create(model.loaded.model, fitted, {
+        points: this.options.points ?? undefined,
+        kernel: kernelFor(tf.getBackend()),
+      });
+      this.sessionKey = { model, batch, options };
+      this.generation++;
+    } catch (e) {
+      const where = e instanceof SippError && /prunable|multi-io/.test(e.code) ? 'model' : 'batch';
+      this.errors.push(toUserError(e, where));
+    }
+  }
+
+  private describeBatch(b: LoadedBatch, fitted: ReturnType<typeof fitBatchToModel> | null): BatchSummary {
+    const notices = fitted ? fitted.notices : b.notices;
+    return {
+      source: b.source,
+      samples: b.xShape[0] ?? 0,
+      shape: fitted ? fitted.xShape : b.xShape,
+      labelled: b.y !== null,
+      dtype: b.sourceDtype,
+      looksUint8: b.sourceDtype === 'uint8' || notices.some((n) => n.includes('integers in 0..255')),
+      scaled: this.options.scaleUint8 && notices.some((n) => n.includes('divided by 255')),
+      notices,
+    };
+  }
+
+  summary(): WorkspaceMsg {
+    const sorted = sortPool(this.pool);
+    const s = this.session;
+    return {
+      files: sorted.entries,
+      missing: this.missing,
+      model: this.model ? modelSummary(this.model.loaded, this.model.info) : null,
+      batch: this.batchInfo,
+      session: s
+        ? {
+            points: s.points,
+            evalPoints: s.evalPoints,
+            defaultPoints: defaultSensitivityPoints(
+              s.info.prunable.map((p) => p.eta),
+              s.points + s.evalPoints,
+            ),
+          }
+        : null,
+      errors: this.errors,
+      ready: s !== null,
+      generation: this.generation,
+    };
+  }
+}
