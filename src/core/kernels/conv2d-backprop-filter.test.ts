@@ -50,6 +50,8 @@ const cases: (ConvCase & { outC: number })[] = [
   { x: [2, 12, 11, 4], k: [5, 5], strides: [1, 1], dilations: [1, 1], pad: 'valid', outC: 6 },
   { x: [2, 12, 11, 4], k: [5, 5], strides: [2, 2], dilations: [1, 1], pad: 'same', outC: 6 },
   { x: [2, 10, 10, 1], k: [5, 3], strides: [2, 2], dilations: [1, 1], pad: 'valid', outC: 3 },
+  // Numeric padding: equal strides only, as tfjs computes both output sizes with the row stride.
+  { x: [2, 11, 9, 3], k: [3, 3], strides: [2, 2], dilations: [1, 1], pad: 1, outC: 2 },
   {
     x: [2, 8, 7, 2],
     k: [3, 3],
@@ -66,7 +68,7 @@ const cases: (ConvCase & { outC: number })[] = [
 ];
 
 const label = (c: ConvCase) =>
-  `x ${c.x.join('x')} k ${c.k.join('x')} s ${c.strides.join(',')} ${typeof c.pad === 'string' ? c.pad : 'explicit'}`;
+  `x ${c.x.join('x')} k ${c.k.join('x')} s ${c.strides.join(',')} ${typeof c.pad === 'object' ? 'explicit' : c.pad}`;
 
 describe('Conv2DBackpropFilter on wasm', () => {
   beforeAll(() => registerWasmTrainingKernels());

@@ -16,7 +16,7 @@ export interface BackpropFilterAttrs {
 
 /**
  * dW for Conv2D by im2col + one matMul per batch chunk:
- * dW[F, out] = Pᵀ[F, N·L] × dY[N·L, out], reshaped to [kh, kw, in, out].
+ * dW[F, out] = P[F, N·L] × dY[N·L, out] with F = kh·kw·in, reshaped to [kh, kw, in, out].
  */
 export function conv2dBackpropFilter(
   x: tf.Tensor4D,
@@ -59,8 +59,9 @@ export function conv2dBackpropFilter(
       const part = tf.tidy(() => {
         const xs = size === n ? x : tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]);
         const dys = size === n ? dy : tf.slice(dy, [start, 0, 0, 0], [size, -1, -1, -1]);
-        const p = tf.reshape(im2col(xs, g), [size * positions, f]);
-        return tf.matMul(p, tf.reshape(dys, [size * positions, outC]), true, false) as tf.Tensor2D;
+        // [K, rows, C] -> [K*C, rows]: row (u*kw + v)*C + c of the result is the filter's layout.
+        const p = tf.reshape(tf.transpose(im2col(xs, g), [0, 2, 1]), [f, size * positions]);
+        return tf.matMul(p, tf.reshape(dys, [size * positions, outC])) as tf.Tensor2D;
       });
       if (dw === null) dw = part;
       else {

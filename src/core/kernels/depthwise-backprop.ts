@@ -65,7 +65,7 @@ export function depthwiseBackpropFilter(
         const xs = size === n ? x : tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]);
         const dys = size === n ? dy : tf.slice(dy, [start, 0, 0, 0], [size, -1, -1, -1]);
         const rows = size * positions;
-        const p = tf.transpose(tf.reshape(im2col(xs, g), [rows, k, c]), [2, 1, 0]); // [C, K, rows]
+        const p = tf.transpose(im2col(xs, g), [2, 0, 1]); // [C, K, rows]
         const d = tf.transpose(tf.reshape(dys, [rows, c, m]), [1, 0, 2]); // [C, rows, M]
         return tf.matMul(p, d) as tf.Tensor3D; // [C, K, M]
       });

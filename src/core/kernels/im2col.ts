@@ -63,11 +63,13 @@ export function patchGeometry(
 }
 
 /**
- * im2col for NHWC input: `[n, outH, outW, kh*kw*C]`, patch index j = (u*kw + v)*C + c, which is the
- * Keras kernel `[kh, kw, C, out]` flattened to `[F, out]`. tfjs has no unfold op; zero padding plus
- * one strided slice per kernel tap costs O(F·L) and uses only kernels every backend has.
+ * im2col for NHWC input, tap-major: `[kh*kw, n*outH*outW, C]`, tap t = u*kw + v. tfjs has no unfold
+ * op, so we pad and take one slice per kernel tap. Tap-major matters on wasm: its Slice and Concat
+ * copy one innermost row at a time in JS, so slicing `[n, H, W*C]` (rows of outW*C floats) and
+ * stacking taps on the outer axis (one block copy each) is ~10x faster than slicing `[n, H, W, C]`
+ * and interleaving taps on the channel axis, which copies C floats at a time (C = 1 on a first layer).
  */
-export function im2col(x: tf.Tensor4D, g: PatchGeometry): tf.Tensor4D {
+export function im2col(x: tf.Tensor4D, g: PatchGeometry): tf.Tensor3D {
   return tf.tidy(() => {
     const [n, inH, inW, c] = x.shape;
     // With dimRoundingMode 'ceil' the last window can hang past the padded input; the forward
@@ -85,22 +87,46 @@ export function im2col(x: tf.Tensor4D, g: PatchGeometry): tf.Tensor4D {
             [0, 0],
           ])
         : x;
-    const taps: tf.Tensor4D[] = [];
+    // Strides: split the padded input into its sh*sw phases (phase (a, b) holds the pixels at
+    // rows a + i*sh, cols b + j*sw), so that every tap becomes a stride-1 slice of one phase.
+    // wasm's StridedSlice is ~3x slower than this for 3x3 taps.
+    const [, padH, padW] = padded.shape;
+    const phaseH = Math.max(
+      Math.ceil(padH / g.strideH),
+      Math.floor(((g.kernelH - 1) * g.dilationH) / g.strideH) + g.outH,
+    );
+    const phaseW = Math.max(
+      Math.ceil(padW / g.strideW),
+      Math.floor(((g.kernelW - 1) * g.dilationW) / g.strideW) + g.outW,
+    );
+    const strided = g.strideH > 1 || g.strideW > 1;
+    const phases = strided
+      ? tf.spaceToBatchND(
+          padded,
+          [g.strideH, g.strideW],
+          [
+            [0, phaseH * g.strideH - padH],
+            [0, phaseW * g.strideW - padW],
+          ],
+        )
+      : padded;
+    const rows = tf.reshape(phases, [phases.shape[0], phaseH, phaseW * c]);
+    const rowsPerTap = n * g.outH * g.outW;
+    const taps: tf.Tensor[] = [];
     for (let u = 0; u < g.kernelH; u++) {
       for (let v = 0; v < g.kernelW; v++) {
         const y0 = u * g.dilationH;
         const x0 = v * g.dilationW;
-        taps.push(
-          tf.stridedSlice(
-            padded,
-            [0, y0, x0, 0],
-            [n, y0 + (g.outH - 1) * g.strideH + 1, x0 + (g.outW - 1) * g.strideW + 1, c],
-            [1, g.strideH, g.strideW, 1],
-          ) as tf.Tensor4D,
+        const phase = (y0 % g.strideH) * g.strideW + (x0 % g.strideW);
+        const tap = tf.slice(
+          rows,
+          [phase * n, Math.floor(y0 / g.strideH), Math.floor(x0 / g.strideW) * c],
+          [n, g.outH, g.outW * c],
         );
+        taps.push(tf.reshape(tap, [1, rowsPerTap, c]));
       }
     }
-    return taps.length === 1 ? taps[0].clone() : tf.concat4d(taps, 3);
+    return (taps.length === 1 ? taps[0].clone() : tf.concat(taps, 0)) as tf.Tensor3D;
   });
 }
 

@@ -32,7 +32,7 @@ export interface ConvCase {
   k: [number, number];
   strides: [number, number];
   dilations: [number, number];
-  pad: 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+  pad: 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 }
 
 export function outSize(c: ConvCase): { outH: number; outW: number; top: number; left: number } {
@@ -46,7 +46,7 @@ export function outSize(c: ConvCase): { outH: number; outW: number; top: number;
       const out = Math.ceil(size / s);
       return { out, before: Math.floor(Math.max((out - 1) * s + eff - size, 0) / 2) };
     }
-    const [b, e] = c.pad[a];
+    const [b, e] = typeof c.pad === 'number' ? [c.pad, c.pad] : c.pad[a];
     return { out: Math.floor((size + b + e - eff) / s) + 1, before: b };
   });
   return { outH: dims[0].out, outW: dims[1].out, top: dims[0].before, left: dims[1].before };
