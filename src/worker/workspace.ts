@@ -45,8 +45,12 @@ function sameFiles(a: PoolFile[], b: PoolFile[]): boolean {
 function freeModel(m: tf.LayersModel): void {
   // LayersModel.dispose leaves the variables of a model built from JSON alive: free them directly.
   for (const w of m.weights) {
-    const v = w.read();
-    if (!v.isDisposed) v.dispose();
+    try {
+      const v = w.read();
+      if (!v.isDisposed) v.dispose();
+    } catch {
+      // already disposed with its layer
+    }
   }
 }
 
