@@ -16,12 +16,6 @@ export function errorBound(a: number, x: number): number {
   return 0.5 * (u + Math.sqrt(u * u + 6 * u));
 }
 
-/** −f_r'(x) = (u/(2x))·(1 + (u+3)/√(u²+6u)); positive and decreasing in x. */
-function slope(a: number, x: number): number {
-  const u = a / (3 * x);
-  return (u / (2 * x)) * (1 + (u + 3) / Math.sqrt(u * u + 6 * u));
-}
-
 export interface ProgramRow {
   /** a_r = α_ℓ·S_r (0 for an invalid row). */
   a: number;
@@ -43,18 +37,33 @@ export function programRows(layers: LayerWeights[], sides: RowSide[]): ProgramRo
   });
 }
 
-/** x_r(λ): the root of weight·(−f'(x)) = λ in (0, cap], by bisection in log space. */
+/**
+ * x_r(λ): the root of weight·(−f_r'(x)) = λ, clipped to (0, cap].
+ * With u = a/(3x), −f'(x) = (3u²/(2a))·h(u), h(u) = 1 + (u+3)/√(u²+6u), so the root solves
+ * g(u) = u²·h(u) = 2aλ/(3·weight). g is increasing (≈ (3/√6)·u^1.5 near 0, ≈ 2u² for large u), so
+ * Newton's method on ln u from the matching power law converges in a few steps.
+ */
 function rowAt(row: ProgramRow, lambda: number): number {
   if (row.cap <= 0 || row.a <= 0) return 0;
-  if (row.weight * slope(row.a, row.cap) >= lambda) return row.cap;
-  let lo = Math.log(row.cap) - 80; // slope → ∞ as x → 0, so the root lies above some tiny x
-  let hi = Math.log(row.cap);
-  for (let it = 0; it < 60; it++) {
-    const mid = 0.5 * (lo + hi);
-    if (row.weight * slope(row.a, Math.exp(mid)) > lambda) lo = mid;
-    else hi = mid;
+  const c = (2 * row.a * lambda) / (3 * row.weight);
+  const uCap = row.a / (3 * row.cap);
+  if (gOf(uCap) >= c) return row.cap; // the slope at the cap is still above λ
+  let v = Math.log(c > 1 ? Math.sqrt(c / 2) : Math.pow((c * Math.sqrt(6)) / 3, 2 / 3));
+  const lnc = Math.log(c);
+  for (let it = 0; it < 50; it++) {
+    const u = Math.exp(v);
+    const q = Math.sqrt(u * u + 6 * u);
+    const g = u * u + (u * u * (u + 3)) / q;
+    const dg = 2 * u + (3 * u * u + 6 * u) / q - (u * u * (u + 3) ** 2) / (q * q * q);
+    const step = (Math.log(g) - lnc) / ((u * dg) / g);
+    v -= step;
+    if (Math.abs(step) < 1e-13) break;
   }
-  return Math.exp(0.5 * (lo + hi));
+  return Math.min(row.cap, row.a / (3 * Math.exp(v)));
+}
+
+function gOf(u: number): number {
+  return u * u + (u * u * (u + 3)) / Math.sqrt(u * u + 6 * u);
 }
 
 /**
