@@ -17,7 +17,7 @@ import { countNonzero } from './prune/layout';
 import { keepTop, randomRanking, rankByScore, type Ranking } from './prune/global-topk';
 import { SippPlan, type HybridDecision } from './prune/sipp';
 import { uniformSparsify } from './baselines/uniform';
-import { searchBudget, type SizeModel } from './prune/budget';
+import { budgetFor, searchBudget, type SizeModel } from './prune/budget';
 
 export interface SessionInit extends LongCallOptions {
   /** Sensitivity points: the first `points` samples. Default: §1.5's formula, capped at half the batch. */
@@ -86,6 +86,8 @@ export class PruningSession {
   private plan: SippPlan | null = null;
   private denseClasses: Int32Array | null = null;
   private sLabels: Int32Array | null = null;
+  /** Per method and seed: kept weights per unit of budget in the last search (a better first guess). */
+  private readonly yieldOf = new Map<string, number>();
 
   private constructor(
     readonly info: ModelInfo,
@@ -288,12 +290,25 @@ export class PruningSession {
     const seed = opts.seed ?? 0;
     const progress = new StageProgress('prune', 1, opts.onProgress);
     const size = this.sizeModel();
-    const search = await searchBudget(1 - sparsity, size, async (budget) => {
-      const r = this.sparsify(method, budget, seed);
-      const overrides = new Map<number, Float32Array>(r.kernels.map((k, li) => [this.book.kernelVar[li], k]));
-      if (opts.propagate) await this.propagate(overrides, opts);
-      return { size: this.book.nonzero(overrides), value: { ...r, overrides } };
-    });
+    const yieldKey = `${method}:${seed}:${!!opts.propagate}`;
+    const guess = this.yieldOf.get(yieldKey);
+    const nominal = budgetFor(1 - sparsity, size);
+    const search = await searchBudget(
+      1 - sparsity,
+      size,
+      async (budget) => {
+        const r = this.sparsify(method, budget, seed);
+        const overrides = new Map<number, Float32Array>(
+          r.kernels.map((k, li) => [this.book.kernelVar[li], k]),
+        );
+        if (opts.propagate) await this.propagate(overrides, opts);
+        return { size: this.book.nonzero(overrides), value: { ...r, overrides } };
+      },
+      30,
+      guess ? Math.round(nominal / guess) : undefined,
+    );
+    const kept = search.best.size - size.fixedNonzero;
+    if (search.best.budget > 0 && kept > 0) this.yieldOf.set(yieldKey, kept / search.best.budget);
     progress.finish();
     const { value } = search.best;
     const kernels = this.book.kernelVar.map((vi) => value.overrides.get(vi)!);

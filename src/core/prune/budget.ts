@@ -47,6 +47,8 @@ export async function searchBudget<T>(
   size: SizeModel,
   run: (budget: number) => Promise<{ size: number; value: T }>,
   maxTrials = 30,
+  /** Where to start instead of B(kr), e.g. corrected by what earlier searches of this method achieved. */
+  firstBudget?: number,
 ): Promise<SearchResult<T>> {
   const cache = new Map<number, Trial<T>>();
   const tol = KEEP_TOLERANCE * keepRatio;
@@ -64,7 +66,7 @@ export async function searchBudget<T>(
   const err = (t: Trial<T>) => t.size / size.originalNonzero - keepRatio;
   const done = (t: Trial<T>) => Math.abs(err(t)) < tol;
 
-  let t = await trial(budgetFor(keepRatio, size));
+  let t = await trial(firstBudget ?? budgetFor(keepRatio, size));
   if (!done(t)) {
     // Bracket by growing steps away from the first trial: extreme budgets are expensive for the
     // sampling methods (B = everything means coupon-collecting every row), and rarely needed.
@@ -72,7 +74,11 @@ export async function searchBudget<T>(
     let hi = t;
     for (let step = Math.max(1, 0.05 * t.budget); lo.size >= target && lo.budget > 0; step *= 2)
       lo = await trial(Math.max(0, lo.budget - step));
-    for (let step = Math.max(1, 0.05 * t.budget); hi.size <= target && hi.budget < size.compressible; step *= 2)
+    for (
+      let step = Math.max(1, 0.05 * t.budget);
+      hi.size <= target && hi.budget < size.compressible;
+      step *= 2
+    )
       hi = await trial(Math.min(size.compressible, hi.budget + step));
     let side = 0;
     while (cache.size < maxTrials && hi.budget - lo.budget > 1 && !done(t)) {
