@@ -86,8 +86,8 @@ export class PruningSession {
   private plan: SippPlan | null = null;
   private denseClasses: Int32Array | null = null;
   private sLabels: Int32Array | null = null;
-  /** Per method and seed: kept weights per unit of budget in the last search (a better first guess). */
-  private readonly yieldOf = new Map<string, number>();
+  /** Kept weights per unit of budget at fixed calibration keep ratios, per method, seed and propagation. */
+  private readonly yields = new Map<string, number>();
 
   private constructor(
     readonly info: ModelInfo,
@@ -290,25 +290,19 @@ export class PruningSession {
     const seed = opts.seed ?? 0;
     const progress = new StageProgress('prune', 1, opts.onProgress);
     const size = this.sizeModel();
-    const yieldKey = `${method}:${seed}:${!!opts.propagate}`;
-    const guess = this.yieldOf.get(yieldKey);
-    const nominal = budgetFor(1 - sparsity, size);
-    const search = await searchBudget(
-      1 - sparsity,
-      size,
-      async (budget) => {
-        const r = this.sparsify(method, budget, seed);
-        const overrides = new Map<number, Float32Array>(
-          r.kernels.map((k, li) => [this.book.kernelVar[li], k]),
-        );
-        if (opts.propagate) await this.propagate(overrides, opts);
-        return { size: this.book.nonzero(overrides), value: { ...r, overrides } };
-      },
-      30,
-      guess ? Math.round(nominal / guess) : undefined,
-    );
-    const kept = search.best.size - size.fixedNonzero;
-    if (search.best.budget > 0 && kept > 0) this.yieldOf.set(yieldKey, kept / search.best.budget);
+    const run = async (budget: number) => {
+      const r = this.sparsify(method, budget, seed);
+      const overrides = new Map<number, Float32Array>(r.kernels.map((k, li) => [this.book.kernelVar[li], k]));
+      if (opts.propagate) await this.propagate(overrides, opts);
+      return { size: this.book.nonzero(overrides), value: { ...r, overrides } };
+    };
+    const kr = 1 - sparsity;
+    const exact = !METHODS[method].random && !opts.propagate; // a prefix cut keeps exactly B
+    const yieldGuess = exact
+      ? 1
+      : await this.budgetYield(`${method}:${seed}:${!!opts.propagate}`, kr, size, run);
+    const first = Math.round(budgetFor(kr, size) / yieldGuess);
+    const search = await searchBudget(kr, size, run, 30, first);
     progress.finish();
     const { value } = search.best;
     const kernels = this.book.kernelVar.map((vi) => value.overrides.get(vi)!);
@@ -332,6 +326,37 @@ export class PruningSession {
       overrides: value.overrides,
       hybrid: value.hybrid,
     };
+  }
+
+  /**
+   * Sampling methods keep fewer distinct weights than their budget (ceilings, caps, repeated draws).
+   * The first guess of the search divides B(kr) by that yield, interpolated in log kr between fixed
+   * calibration points computed once each. Only fixed points enter, so a result depends on
+   * (method, seed, sparsity) alone, never on which sparsities were asked before: runs repeat.
+   */
+  private async budgetYield(
+    key: string,
+    kr: number,
+    size: SizeModel,
+    run: (b: number) => Promise<{ size: number }>,
+  ): Promise<number> {
+    const grid = [0.5, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.01, 0.005, 0.002];
+    const at = async (g: number) => {
+      const k = `${key}@${g}`;
+      let y = this.yields.get(k);
+      if (y === undefined) {
+        const b = budgetFor(g, size);
+        const kept = b > 0 ? (await run(b)).size - size.fixedNonzero : 0;
+        y = b > 0 && kept > 0 ? kept / b : 1;
+        this.yields.set(k, y);
+      }
+      return y;
+    };
+    const hi = grid.findIndex((g) => g <= kr);
+    if (hi <= 0) return at(grid[hi === 0 ? 0 : grid.length - 1]);
+    const [g0, g1] = [grid[hi - 1], grid[hi]];
+    const t = Math.log(g0 / kr) / Math.log(g0 / g1);
+    return (1 - t) * (await at(g0)) + t * (await at(g1));
   }
 
   /** §5.4 on the pruned weights: zero every parameter whose gradient on S is exactly 0 on every batch. */
