@@ -8,6 +8,9 @@ import './styles.css';
 // a second engine).
 const studio = new Studio(window.location.search);
 void studio.boot();
+// ?debug exposes the controller, for end-to-end tests of what a user cannot click (a lost GPU).
+if (new URLSearchParams(window.location.search).has('debug'))
+  (window as unknown as { sippStudio: Studio }).sippStudio = studio;
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
