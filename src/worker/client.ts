@@ -18,8 +18,11 @@ import {
   type Workspace,
 } from './protocol';
 
+/** `restarted` on a cancellation: the worker did not stop in time and was replaced. */
 export type Outcome<T extends RequestType> =
-  { kind: 'ok'; event: EventOf<ResultOf[T]> } | { kind: 'cancelled' } | { kind: 'error'; error: UserError };
+  | { kind: 'ok'; event: EventOf<ResultOf[T]> }
+  | { kind: 'cancelled'; restarted?: boolean }
+  | { kind: 'error'; error: UserError };
 
 export interface Call<T extends RequestType> {
   id: number;
@@ -188,7 +191,7 @@ export class EngineClient {
     setTimeout(() => {
       // Still running: the worker is stuck in a long step (or a GPU that does not answer).
       if (this.pending.has(id)) {
-        this.pending.get(id)?.resolve({ kind: 'cancelled' });
+        this.pending.get(id)?.resolve({ kind: 'cancelled', restarted: true });
         this.pending.delete(id);
         void this.start(this.choice, 'The engine did not stop within a second, so it was restarted.');
       }

@@ -182,3 +182,19 @@ describe('engine worker logic', () => {
     ws.unload();
   });
 });
+
+describe('files that are not ours', () => {
+  it('says so for a stray file and for a Keras .h5, in words', async () => {
+    const ws = new Workspace();
+    ws.add([
+      { name: 'notes.txt', data: new Uint8Array(3), demo: false },
+      { name: 'weights.h5', data: new Uint8Array(3), demo: false },
+    ]);
+    await ws.sync();
+    const messages = ws.summary().errors.map((e) => `${e.where}: ${e.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(/^files: notes\.txt is not a model\.json/),
+      expect.stringMatching(/^files: weights\.h5 is a Keras HDF5 file/),
+    ]);
+  });
+});

@@ -27,11 +27,17 @@ function throttled(id: number, post: Post): (p: Progress) => void {
 
 const keyOf = (p: PruneParams) => `${p.method}|${p.sparsity}|${p.seed}`;
 
+/** Curves wait while the slider moves: a point holds the model for up to half a second. */
+const SWEEP_YIELD_MS = 400;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 export class Jobs {
   readonly lock = new PriorityLock();
   private readonly controllers = new Map<number, AbortController>();
   private latestPrune = 0;
   private latestSize = 0;
+  /** When the slider last asked for something. */
+  private lastInteractive = -Infinity;
   private cache: { key: string; generation: number; result: PruneResult } | null = null;
   private denseSize: { generation: number; gzip: number; raw: number } | null = null;
 
@@ -112,6 +118,7 @@ export class Jobs {
   async prune(req: RequestOf<'prune'>): Promise<Event | null> {
     // Only the latest slider position counts: a request overtaken while waiting is dropped.
     this.latestPrune = req.id;
+    this.lastInteractive = performance.now();
     return this.job(req.id, PRIORITY.prune, 'prune', async (s, signal) => {
       if (req.id !== this.latestPrune) return { type: 'cancelled', id: req.id };
       if (!METHODS[req.method]) throw new SippError('unknown-method', `Unknown method ${req.method}.`);
@@ -205,6 +212,7 @@ export class Jobs {
       this.post({ type: 'progress', id: req.id, progress: { stage: 'curves', done: 0, total } });
       for (const sparsity of req.sparsities) {
         for (const method of methods) {
+          while (performance.now() - this.lastInteractive < SWEEP_YIELD_MS) await sleep(100);
           const point = await this.lock.run(PRIORITY.sweep, async () => {
             const s = session();
             const r = await s.prune(method, sparsity, { seed: req.seed, signal });

@@ -15,7 +15,7 @@ import {
   type LoadedModel,
   type ModelInfo,
 } from '../core';
-import { addToPool, sortPool, type PoolFile } from './files';
+import { addToPool, baseName, sortPool, type PoolFile } from './files';
 import type { BatchSummary, SessionOptions, UserError, Workspace as WorkspaceMsg } from './protocol';
 import { modelSummary } from './summaries';
 
@@ -105,6 +105,15 @@ export class Workspace {
       if (FOREIGN.test(f.name)) {
         const file = this.pool.find((p) => p.name === f.name)!;
         await loadModel([file]).catch((e: unknown) => this.errors.push(toUserError(e, 'files')));
+      } else if (/\.[A-Za-z0-9]+$/.test(baseName(f.name)) && !/\.bin$/i.test(f.name)) {
+        // Shards may lack an extension; anything else with one is not ours.
+        this.errors.push({
+          where: 'files',
+          code: 'file-not-recognised',
+          message:
+            `${f.name} is not a model.json, a weight file named in it, or a batch (.npz, .npy or .json); ` +
+            'it is ignored.',
+        });
       }
     }
 

@@ -48,7 +48,7 @@ export function CurveChart({ methods, points, dense, showDelta, stretchX, marker
           dataKey="x"
           domain={stretchX ? [0, toX(0.995, true)] : [0, 100]}
           ticks={ticks}
-          tickFormatter={(x: number) => sparsityPct(fromX(x, stretchX)).replace(' %', '%')}
+          tickFormatter={(x: number) => `${+(100 * fromX(x, stretchX)).toFixed(1)}%`}
           label={{
             value: 'sparsity (zero weights / all weights)',
             position: 'insideBottom',

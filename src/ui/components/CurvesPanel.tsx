@@ -1,6 +1,6 @@
 import { METHOD_KEYS, METHODS } from '../../worker/protocol';
 import { useStudio } from '../state/context';
-import { curvesCsv, curvesJson, maxWithin } from '../state/curves';
+import { curvesCsv, curvesJson, maxWithin, pointKey, SPARSITY_GRID } from '../state/curves';
 import { sparsityPct } from '../state/format';
 import { METHOD_COLORS } from './colors';
 import { CurveChart } from './CurveChart';
@@ -23,6 +23,8 @@ export function CurvesPanel() {
   const dense = prepared ? (prepared.dense.accuracy ?? prepared.dense.agreement) : null;
   const labelled = prepared ? prepared.dense.accuracy !== null : true;
   const base = state.workspace?.model?.name ?? 'model';
+  const have = new Set(curves.points.map((p) => pointKey(p.method, p.sparsity)));
+  const incomplete = curves.methods.some((m) => SPARSITY_GRID.some((s) => !have.has(pointKey(m, s))));
   const meta = () => ({
     model: base,
     batch: state.workspace?.batch?.source ?? '',
@@ -110,10 +112,12 @@ export function CurvesPanel() {
           </>
         ) : prepared && curves.points.length > 0 ? (
           <span>
-            {curves.points.length} points.{' '}
-            <button type="button" className="link-button" onClick={() => studio.resumeCurves()}>
-              Complete missing points
-            </button>
+            {curves.points.length} points, {SPARSITY_GRID.length} target sparsities per method.{' '}
+            {incomplete && (
+              <button type="button" className="link-button" onClick={() => studio.resumeCurves()}>
+                Compute the missing points
+              </button>
+            )}
           </span>
         ) : null}
         {curves.error && <ErrorMessage error={curves.error} title="Curves stopped." />}

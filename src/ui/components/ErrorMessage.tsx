@@ -15,7 +15,7 @@ export function ErrorMessage({ error, title }: { error: UserError | string; titl
 export function Notices({ items, label }: { items: string[]; label: string }) {
   if (items.length === 0) return null;
   return (
-    <details className="notices" open={items.length <= 3}>
+    <details className="notices" open>
       <summary>
         {label} ({items.length})
       </summary>

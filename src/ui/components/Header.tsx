@@ -1,5 +1,6 @@
 import type { BackendChoice } from '../../worker/protocol';
 import { useStudio } from '../state/context';
+import { ErrorMessage } from './ErrorMessage';
 
 const CHOICES: { value: BackendChoice; label: string }[] = [
   { value: 'auto', label: 'Automatic' },
@@ -46,6 +47,18 @@ export function Header() {
           </select>
         </label>
       </div>
+      {state.fatal && (
+        <div className="fatal">
+          <ErrorMessage error={state.fatal} />
+          <button
+            type="button"
+            className="button small"
+            onClick={() => void studio.setBackend(state.backendChoice)}
+          >
+            Restart the engine
+          </button>
+        </div>
+      )}
       {b && (
         <p className="backend-reason">
           {b.reason}

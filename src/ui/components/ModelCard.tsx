@@ -31,7 +31,7 @@ export function ModelCard({ errors }: { errors: UserError[] }) {
             <dt>Format</dt>
             <dd>{m.format}</dd>
           </dl>
-          <details className="layer-list">
+          <details className="layer-list" open={skipped.length > 0}>
             <summary>
               {m.layers.length} layers: {prunable.length} pruned, {skipped.length} with weights kept as they
               are

@@ -25,7 +25,9 @@ export function ProgressBar() {
     : job.state === 'done'
       ? `Sensitivities ready${state.prepared ? ` (${seconds(state.prepared.seconds)})` : ''}`
       : job.state === 'error'
-        ? 'Stopped by an error'
+        ? job.message
+          ? 'Stopped by an error'
+          : 'Cannot continue: see the message by the model or the batch'
         : workspace?.ready
           ? 'Sensitivities not computed'
           : 'Waiting for a model and a batch';

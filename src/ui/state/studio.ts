@@ -277,18 +277,23 @@ export class Studio {
   }
 
   cancelJob(): void {
-    if (!this.jobCall) return;
-    this.autoPrepare = false;
     const call = this.jobCall;
+    if (!call) return;
+    this.autoPrepare = false;
+    const t0 = performance.now();
     call.stop();
     // Say so at once; the worker confirms (or is replaced) within a second.
     this.jobCall = null;
-    this.set({
-      job: {
-        ...IDLE_JOB,
-        state: 'idle',
-        message: 'Cancelled. Pruning needs the sensitivities: compute them when ready.',
-      },
+    const cancelled = 'Cancelled. Pruning needs the sensitivities: compute them when ready.';
+    this.set({ job: { ...IDLE_JOB, state: 'idle', message: cancelled } });
+    void call.done.then((r) => {
+      if (this.state.job.message !== cancelled) return;
+      const ms = Math.round(performance.now() - t0);
+      const how =
+        r.kind === 'cancelled' && r.restarted
+          ? `The engine did not stop by itself within a second and was restarted (${ms} ms).`
+          : `The engine stopped in ${ms} ms.`;
+      this.set({ job: { ...this.state.job, message: `${cancelled} ${how}` } });
     });
   }
 
