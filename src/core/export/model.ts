@@ -1,0 +1,119 @@
+import * as tf from '@tensorflow/tfjs';
+import { gzipSync } from 'fflate';
+import type { NamedBytes } from '../types';
+import { SippError } from '../util/errors';
+
+export interface ExportedModel {
+  /** model.json and one shard, `${name}.weights.bin`. */
+  files: NamedBytes[];
+  rawBytes: number;
+  /** Sum over the files of their gzip size (level 9): what a web server would send. */
+  gzipBytes: number;
+  /** Nonzero values among all weights in the shard (trainable or not). */
+  nonzeroParams: number;
+  totalParams: number;
+}
+
+export const GENERATED_BY = 'SiPP Studio';
+
+/** File-system-safe stem; keeps what users typically name models with. */
+export function safeName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+  return s || 'model';
+}
+
+/**
+ * Serialises a layers model as TF.js artifacts (format 'layers-model', one weight shard) that stock
+ * tf.loadLayersModel reads. Works in a worker: uses a save handler, not 'downloads://'.
+ * `topology` replaces the model's own toJSON(), e.g. the normalised topology of a Keras 3 original.
+ */
+export async function exportModel(
+  model: tf.LayersModel,
+  opts: { name: string; topology?: object },
+): Promise<ExportedModel> {
+  const name = safeName(opts.name);
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!artifacts?.weightSpecs || artifacts.weightData === undefined) {
+    throw new SippError('export-failed', `Saving model '${model.name}' produced no weights.`);
+  }
+  const weightData = Array.isArray(artifacts.weightData)
+    ? tf.io.CompositeArrayBuffer.join(artifacts.weightData)
+    : artifacts.weightData;
+  const topology = opts.topology ?? artifacts.modelTopology;
+  if (opts.topology) checkTopologyFits(opts.topology, model);
+
+  const shardName = `${name}.weights.bin`;
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: GENERATED_BY,
+    convertedBy: `${GENERATED_BY} (TensorFlow.js ${tf.version.tfjs})`,
+    modelTopology: topology,
+    weightsManifest: [{ paths: [shardName], weights: artifacts.weightSpecs }],
+  };
+  const jsonBytes = new TextEncoder().encode(JSON.stringify(modelJson));
+  const binBytes = new Uint8Array(weightData);
+  const files: NamedBytes[] = [
+    { name: 'model.json', data: jsonBytes },
+    { name: shardName, data: binBytes },
+  ];
+  const { nonzero, total } = countParams(artifacts.weightSpecs, binBytes);
+  return {
+    files,
+    rawBytes: jsonBytes.byteLength + binBytes.byteLength,
+    gzipBytes: files.reduce((s, f) => s + gzipSync(f.data, { level: 9 }).byteLength, 0),
+    nonzeroParams: nonzero,
+    totalParams: total,
+  };
+}
+
+function countParams(
+  specs: tf.io.WeightsManifestEntry[],
+  bin: Uint8Array,
+): { nonzero: number; total: number } {
+  let offset = 0;
+  let nonzero = 0;
+  let total = 0;
+  for (const spec of specs) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = spec.dtype === 'bool' ? n : 4 * n;
+    const slice = bin.slice(offset, offset + bytes);
+    const view =
+      spec.dtype === 'float32'
+        ? new Float32Array(slice.buffer)
+        : spec.dtype === 'int32'
+          ? new Int32Array(slice.buffer)
+          : slice;
+    for (const v of view) if (v !== 0) nonzero++;
+    total += n;
+    offset += bytes;
+  }
+  return { nonzero, total };
+}
+
+/** A caller-supplied topology must describe this model, or the artifacts would not load. */
+function checkTopologyFits(topology: object, model: tf.LayersModel): void {
+  const t = topology as {
+    model_config?: { config?: { layers?: unknown[] } };
+    config?: { layers?: unknown[] };
+  };
+  const layers = t.config?.layers ?? t.model_config?.config?.layers;
+  const names = new Set(
+    (layers ?? []).map((l) => {
+      const e = l as { name?: string; config?: { name?: string } };
+      return e.config?.name ?? e.name;
+    }),
+  );
+  const missing = model.layers.filter((l) => l.weights.length > 0 && !names.has(l.name)).map((l) => l.name);
+  if (missing.length > 0) {
+    throw new SippError(
+      'export-failed',
+      `The topology given for export lacks layer(s) ${missing.join(', ')} of model '${model.name}'.`,
+    );
+  }
+}
