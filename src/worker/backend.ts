@@ -132,7 +132,7 @@ function autoSkip(name: BackendName, p: Probes): string | null {
       return null;
     case 'webgl':
       if (!p.webgl) return 'no WebGL 2';
-      if (p.webgl.software) return `WebGL runs in software too (${p.webgl.name})`;
+      if (p.webgl.software) return `WebGL runs in software (${p.webgl.name})`;
       return null;
     case 'wasm':
     case 'cpu':
@@ -165,7 +165,11 @@ export async function startBackend(choice: BackendChoice, exclude: BackendName[]
     fellBackFrom = { name: choice, error: err };
   }
   for (const name of BACKEND_NAMES) {
-    if (name === choice || exclude.includes(name)) continue;
+    if (name === choice) continue;
+    if (exclude.includes(name)) {
+      skipped.push(`${name} failed earlier in this session`);
+      continue;
+    }
     const why = autoSkip(name, p);
     if (why) {
       skipped.push(why);

@@ -150,7 +150,7 @@ export class EngineClient {
   private receive(e: Event): void {
     if (e.type === 'backend-failed' && e.id === 0) {
       if (!this.exclude.includes(e.name)) this.exclude.push(e.name);
-      void this.start('auto', `${e.name} failed (${e.error}); switched backend and recomputing.`, {
+      void this.start('auto', `The ${e.name} backend failed: ${e.error}. The engine moved to another backend and recomputes there.`, {
         name: e.name,
         error: e.error,
       });

@@ -62,7 +62,7 @@ export function CurvesPanel() {
             <input
               type="checkbox"
               checked={curves.methods.includes(m)}
-              onChange={() => studio.toggleCurveMethod(m)}
+              onChange={() => studio.curves.toggle(m)}
             />
             <span className="swatch" aria-hidden="true" />
             {METHODS[m].label}
@@ -106,7 +106,7 @@ export function CurvesPanel() {
                 ? `Computing curves: ${curves.done} of ${curves.total} points`
                 : `Preparing scores for the curves (${curves.stage ?? 'starting'})`}
             </span>
-            <button type="button" className="link-button" onClick={() => studio.stopCurves()}>
+            <button type="button" className="link-button" onClick={() => studio.curves.stop()}>
               Stop
             </button>
           </>
@@ -114,7 +114,7 @@ export function CurvesPanel() {
           <span>
             {curves.points.length} points, {SPARSITY_GRID.length} target sparsities per method.{' '}
             {incomplete && (
-              <button type="button" className="link-button" onClick={() => studio.resumeCurves()}>
+              <button type="button" className="link-button" onClick={() => studio.curves.start()}>
                 Compute the missing points
               </button>
             )}

@@ -10,99 +10,42 @@ import type {
   UserError,
   Workspace,
 } from '../../worker/protocol';
-import { coarseToFine, pointKey, SPARSITY_GRID } from './curves';
+import { CurveRunner } from './curve-runner';
+import { exportName, exportPruned } from './exporter';
 import { fetchDemoFiles, fetchDemoList } from './demo';
-import { sparsityTag } from './format';
-import type { JobView, StudioState } from './types';
+import type { StudioState } from './types';
+import { IDLE_JOB, initialState } from './initial';
+import { Store } from './store';
 import { readUrl, type UrlSettings } from './url';
 
-const IDLE_JOB: JobView = {
-  state: 'idle',
-  kind: null,
-  stage: null,
-  done: 0,
-  total: 0,
-  stageStartedAt: 0,
-  secondsLeft: null,
-  message: null,
-};
-const DEFAULT_CURVES: MethodKey[] = ['sipp', 'sipp-det', 'wt', 'snip', 'random'];
 /** The slider's size readout waits this long after the last move: gzip is the slow part. */
 const SIZE_DELAY_MS = 300;
 
-export class Studio {
-  private state: StudioState;
-  private readonly listeners = new Set<() => void>();
-  private readonly client: EngineClient;
+export class Studio extends Store<StudioState> {
+  readonly client: EngineClient;
+  readonly curves: CurveRunner;
   private readonly url: UrlSettings;
   /** Bumped by every fresh worker, so that generations of different workers never compare equal. */
   private epoch = 0;
-  private wsKey = '';
+  /** Identifies the current model + batch + options (+ worker): answers for another are stale. */
+  wsKey = '';
   /** False after the user cancelled: a new model or batch turns it back on. */
   private autoPrepare = true;
   private jobCall: Call<'prepare'> | null = null;
-  private sweepCall: Call<'sweep'> | null = null;
   private latestPrune = 0;
   private latestSize = 0;
   private sizeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(search: string) {
-    this.url = readUrl(search);
-    this.state = {
-      backend: null,
-      backendChoice: this.url.backend,
-      engineNote: null,
-      fatal: null,
-      demos: null,
-      demoError: null,
-      activeDemo: null,
-      workspace: null,
-      options: { scaleUint8: false, points: this.url.points },
-      job: {
-        ...IDLE_JOB,
-        state: 'running',
-        kind: 'loading',
-        stage: 'starting the engine',
-        stageStartedAt: performance.now(),
-      },
-      prepared: null,
-      method: this.url.method ?? 'sipp',
-      sparsity: this.url.sparsity ?? 0.9,
-      seed: 0,
-      pruned: null,
-      prunePending: false,
-      pruneError: null,
-      size: null,
-      curves: {
-        methods: this.url.curves ?? DEFAULT_CURVES,
-        points: [],
-        running: false,
-        stage: null,
-        done: 0,
-        total: 0,
-        error: null,
-      },
-      tolerance: 1,
-      showDelta: false,
-      stretchX: true,
-      exported: { busy: false, error: null, files: [], gzipBytes: null, achievedSparsity: null },
-    };
+    const url = readUrl(search);
+    super(initialState(url));
+    this.url = url;
+    this.curves = new CurveRunner(this);
     this.client = new EngineClient({
       onRestart: (info, ws, reason) => this.onRestart(info, ws, reason),
       onFatal: (error) =>
         this.set({ fatal: error, job: { ...IDLE_JOB, state: 'error', message: error.message } }),
     });
-  }
-
-  // --- store -----------------------------------------------------------------------------
-  getState = (): StudioState => this.state;
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-  private set(patch: Partial<StudioState>): void {
-    this.state = { ...this.state, ...patch };
-    for (const fn of this.listeners) fn();
   }
 
   // --- engine ----------------------------------------------------------------------------
@@ -133,7 +76,7 @@ export class Studio {
 
   /** Switches backend: a fresh worker on it, with the same files; sensitivities are recomputed. */
   async setBackend(choice: BackendChoice): Promise<void> {
-    this.sweepCall?.cancel();
+    this.curves.stop();
     this.autoPrepare = true;
     this.set({
       backendChoice: choice,
@@ -206,8 +149,7 @@ export class Studio {
         this.set({ job: this.state.prepared ? { ...IDLE_JOB, state: 'done' } : IDLE_JOB });
       return;
     }
-    this.sweepCall?.cancel();
-    this.sweepCall = null;
+    this.curves.stop();
     this.jobCall = null;
     this.set({
       prepared: null,
@@ -262,7 +204,7 @@ export class Studio {
     if (r.kind === 'ok') {
       this.set({ prepared: r.event.report, job: { ...IDLE_JOB, state: 'done', message: null } });
       this.requestPrune();
-      this.startSweep();
+      this.curves.start();
     } else if (r.kind === 'cancelled') {
       this.set({
         job: {
@@ -338,62 +280,6 @@ export class Studio {
     }, SIZE_DELAY_MS);
   }
 
-  // --- curves ----------------------------------------------------------------------------
-  private startSweep(): void {
-    this.sweepCall?.cancel();
-    this.sweepCall = null;
-    const { curves, prepared } = this.state;
-    if (!prepared) return;
-    const have = new Set(curves.points.map((p) => pointKey(p.method, p.sparsity)));
-    const methods = curves.methods.filter((m) => SPARSITY_GRID.some((s) => !have.has(pointKey(m, s))));
-    if (methods.length === 0) {
-      this.set({ curves: { ...curves, running: false } });
-      return;
-    }
-    const key = this.wsKey;
-    const call = this.client.call<'sweep'>(
-      { type: 'sweep', methods, sparsities: coarseToFine(SPARSITY_GRID), seed: this.state.seed },
-      (e) => {
-        if (this.sweepCall !== call) return;
-        const c = this.state.curves;
-        if (e.type === 'curve-point') {
-          if (have.has(pointKey(e.point.method, e.point.sparsity))) return;
-          this.set({ curves: { ...c, points: [...c.points, e.point] } });
-        } else if (e.type === 'progress') {
-          this.set({
-            curves: { ...c, stage: e.progress.stage, done: e.progress.done, total: e.progress.total },
-          });
-        }
-      },
-    );
-    this.sweepCall = call;
-    this.set({ curves: { ...curves, running: true, error: null, done: 0, total: 0, stage: 'starting' } });
-    void call.done.then((r) => {
-      if (this.sweepCall !== call || key !== this.wsKey) return;
-      this.sweepCall = null;
-      this.set({
-        curves: { ...this.state.curves, running: false, error: r.kind === 'error' ? r.error : null },
-      });
-    });
-  }
-
-  stopCurves(): void {
-    this.sweepCall?.cancel();
-    this.sweepCall = null;
-    this.set({ curves: { ...this.state.curves, running: false } });
-  }
-
-  resumeCurves(): void {
-    this.startSweep();
-  }
-
-  toggleCurveMethod(m: MethodKey): void {
-    const c = this.state.curves;
-    const methods = c.methods.includes(m) ? c.methods.filter((x) => x !== m) : [...c.methods, m];
-    this.set({ curves: { ...c, methods } });
-    if (this.state.prepared && (c.running || !c.methods.includes(m))) this.startSweep();
-  }
-
   setTolerance(tolerance: number): void {
     if (Number.isFinite(tolerance) && tolerance >= 0) this.set({ tolerance });
   }
@@ -405,52 +291,12 @@ export class Studio {
   }
 
   // --- export ----------------------------------------------------------------------------
-  /** The pruned model's download name: the original's, the method and the sparsity. */
   exportName(): string {
-    const name = this.state.workspace?.model?.name ?? 'model';
-    return `${name}.${this.state.method}-${sparsityTag(this.state.sparsity)}`;
+    return exportName(this.state);
   }
 
-  async exportPruned(): Promise<{ name: string; blob: Blob }[] | null> {
-    const { method, sparsity, seed } = this.state;
-    this.revokeExport();
-    this.set({ exported: { ...this.state.exported, busy: true, error: null } });
-    const name = this.exportName();
-    const r = await this.client.call<'export'>({ type: 'export', method, sparsity, seed, name }).done;
-    if (r.kind !== 'ok') {
-      const error =
-        r.kind === 'error'
-          ? r.error
-          : {
-              where: 'export' as const,
-              code: 'cancelled',
-              message: 'The export was interrupted; try again.',
-            };
-      this.set({ exported: { ...this.state.exported, busy: false, error } });
-      return null;
-    }
-    const res = r.event.result;
-    // model.json takes the export's name; the shard keeps the name model.json refers to.
-    const files = res.files.map((f) => ({
-      name: f.name === 'model.json' ? `${name}.json` : f.name,
-      blob: new Blob([f.data], {
-        type: f.name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
-      }),
-    }));
-    this.set({
-      exported: {
-        busy: false,
-        error: null,
-        files: files.map((f) => ({ name: f.name, url: URL.createObjectURL(f.blob), bytes: f.blob.size })),
-        gzipBytes: res.gzipBytes,
-        achievedSparsity: res.achievedSparsity,
-      },
-    });
-    return files;
-  }
-
-  private revokeExport(): void {
-    for (const f of this.state.exported.files) URL.revokeObjectURL(f.url);
+  exportPruned(): Promise<{ name: string; blob: Blob }[] | null> {
+    return exportPruned(this);
   }
 
   /** Test hook (see e2e): destroys the WebGPU device, as a driver reset would. */

@@ -1,0 +1,47 @@
+// Downloading the pruned model: the worker writes model.json and one weight shard; the page
+// names them after the original model, the method and the sparsity.
+import type { UserError } from '../../worker/protocol';
+import { sparsityTag } from './format';
+import type { Studio } from './studio';
+import type { StudioState } from './types';
+
+export function exportName(state: StudioState): string {
+  const name = state.workspace?.model?.name ?? 'model';
+  return `${name}.${state.method}-${sparsityTag(state.sparsity)}`;
+}
+
+/** Asks the worker for the files of the current setting; also keeps links to them in the state. */
+export async function exportPruned(studio: Studio): Promise<{ name: string; blob: Blob }[] | null> {
+  const state = studio.getState();
+  const { method, sparsity, seed } = state;
+  for (const f of state.exported.files) URL.revokeObjectURL(f.url);
+  studio.set({ exported: { ...state.exported, files: [], busy: true, error: null } });
+  const name = exportName(state);
+  const r = await studio.client.call<'export'>({ type: 'export', method, sparsity, seed, name }).done;
+  if (r.kind !== 'ok') {
+    const error: UserError =
+      r.kind === 'error'
+        ? r.error
+        : { where: 'export', code: 'cancelled', message: 'The export was interrupted; try again.' };
+    studio.set({ exported: { ...studio.getState().exported, busy: false, error } });
+    return null;
+  }
+  const res = r.event.result;
+  // model.json takes the export's name; the shard keeps the name model.json refers to.
+  const files = res.files.map((f) => ({
+    name: f.name === 'model.json' ? `${name}.json` : f.name,
+    blob: new Blob([f.data], {
+      type: f.name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+    }),
+  }));
+  studio.set({
+    exported: {
+      busy: false,
+      error: null,
+      files: files.map((f) => ({ name: f.name, url: URL.createObjectURL(f.blob), bytes: f.blob.size })),
+      gzipBytes: res.gzipBytes,
+      achievedSparsity: res.achievedSparsity,
+    },
+  });
+  return files;
+}

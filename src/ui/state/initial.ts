@@ -1,0 +1,59 @@
+// The state before anything has loaded.
+import type { MethodKey } from '../../worker/protocol';
+import type { JobView, StudioState } from './types';
+import type { UrlSettings } from './url';
+
+export const IDLE_JOB: JobView = {
+  state: 'idle',
+  kind: null,
+  stage: null,
+  done: 0,
+  total: 0,
+  stageStartedAt: 0,
+  secondsLeft: null,
+  message: null,
+};
+/** SiPP-Rand and Uniform are one click away; left out by default they keep the first curves quick. */
+const DEFAULT_CURVES: MethodKey[] = ['sipp', 'sipp-det', 'wt', 'snip', 'random'];
+/** The state before anything has loaded; URL settings pick backend, method, sparsity, curves. */
+export function initialState(url: UrlSettings): StudioState {
+  return {
+    backend: null,
+    backendChoice: url.backend,
+    engineNote: null,
+    fatal: null,
+    demos: null,
+    demoError: null,
+    activeDemo: null,
+    workspace: null,
+    options: { scaleUint8: false, points: url.points },
+    job: {
+      ...IDLE_JOB,
+      state: 'running',
+      kind: 'loading',
+      stage: 'starting the engine',
+      stageStartedAt: performance.now(),
+    },
+    prepared: null,
+    method: url.method ?? 'sipp',
+    sparsity: url.sparsity ?? 0.9,
+    seed: 0,
+    pruned: null,
+    prunePending: false,
+    pruneError: null,
+    size: null,
+    curves: {
+      methods: url.curves ?? DEFAULT_CURVES,
+      points: [],
+      running: false,
+      stage: null,
+      done: 0,
+      total: 0,
+      error: null,
+    },
+    tolerance: 1,
+    showDelta: false,
+    stretchX: true,
+    exported: { busy: false, error: null, files: [], gzipBytes: null, achievedSparsity: null },
+  };
+}
