@@ -108,11 +108,11 @@ export function findJsonSyntaxError(text: string): Fault {
         const e = text[i + 1];
         if (e === undefined) return end();
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6)))
-            return { offset: i, message: 'bad \\u escape' };
+          const hex = /^[0-9a-fA-F]{0,4}/.exec(text.slice(i + 2, i + 6))?.[0].length ?? 0;
+          if (hex < 4) return i + 2 + hex >= n ? end() : { offset: i + 2 + hex, message: 'bad \\u escape' };
           i += 6;
         } else if ('"\\/bfnrt'.includes(e)) i += 2;
-        else return { offset: i, message: `bad escape \\${e}` };
+        else return { offset: i + 1, message: `bad escape \\${e}` };
       } else if (c < 32) {
         return { offset: i, message: `control character in string (string opened at offset ${start})` };
       } else i++;
@@ -129,9 +129,46 @@ export function findJsonSyntaxError(text: string): Fault {
       i++;
       return null;
     }
-    const lit = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
-    if (!lit) return unexpected('a value');
-    i += lit[0].length;
+    for (const word of ['true', 'false', 'null']) {
+      if (c !== word[0]) continue;
+      for (let j = 1; j < word.length; j++) {
+        if (i + j >= n) return end();
+        if (text[i + j] !== word[j]) {
+          i += j;
+          return unexpected(`'${word}'`);
+        }
+      }
+      i += word.length;
+      return null;
+    }
+    if (c === '-' || (c >= '0' && c <= '9')) return num();
+    return unexpected('a value');
+  };
+  // Reports the first character where a number stops being valid, as V8 does.
+  const digits = (what: string): Fault | null => {
+    if (i >= n) return end();
+    if (!(text[i] >= '0' && text[i] <= '9')) return unexpected(what);
+    while (i < n && text[i] >= '0' && text[i] <= '9') i++;
+    return null;
+  };
+  const num = (): Fault | null => {
+    if (text[i] === '-') i++;
+    if (text[i] === '0') i++;
+    else {
+      const f = digits('a digit');
+      if (f) return f;
+    }
+    if (text[i] === '.') {
+      i++;
+      const f = digits('a digit after the decimal point');
+      if (f) return f;
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++;
+      if (text[i] === '+' || text[i] === '-') i++;
+      const f = digits('a digit in the exponent');
+      if (f) return f;
+    }
     return null;
   };
   // State machine over containers: after a value we expect ',' or the closer.
