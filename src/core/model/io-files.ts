@@ -52,6 +52,13 @@ export function pickModelJson(files: NamedBytes[]): PickedModelJson {
   // Several .json files (a labels.json next to the model, say): read the plausible ones.
   const parsed: PickedModelJson[] = [];
   const named = jsons.filter((f) => baseName(f.name).toLowerCase() === 'model.json');
+  const isModel = (json: unknown): json is Record<string, unknown> =>
+    isObj(json) && ('modelTopology' in json || 'weightsManifest' in json);
+  if (named.length === 1) {
+    // The common case; it also spares parsing a large JSON batch that came along.
+    const json = parseJsonFile(named[0]);
+    if (isModel(json)) return { file: named[0], json };
+  }
   for (const f of jsons) {
     let json: unknown;
     try {
@@ -61,7 +68,7 @@ export function pickModelJson(files: NamedBytes[]): PickedModelJson {
       if (named.includes(f) && named.length === 1) throw e;
       continue;
     }
-    if (isObj(json) && ('modelTopology' in json || 'weightsManifest' in json)) parsed.push({ file: f, json });
+    if (isModel(json)) parsed.push({ file: f, json });
   }
   if (parsed.length === 1) return parsed[0];
   if (parsed.length > 1) {
