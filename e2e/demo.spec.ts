@@ -1,5 +1,6 @@
 // First run on the automatic backend: the demo loads by itself and shows results; the slider,
 // the method selector, the curves and the per-layer view respond as a user would expect.
+import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures/studio';
 
 test('the demo loads by itself and the slider re-prunes it', async ({ studio, page }) => {
@@ -53,6 +54,19 @@ test('the demo loads by itself and the slider re-prunes it', async ({ studio, pa
     timeout: 60_000,
   });
   await expect(studio.chart.locator('svg .recharts-line').first()).toBeVisible();
+
+  // The curves as CSV: one row per point drawn.
+  const shown = Number(await studio.chart.getAttribute('data-points'));
+  const [csv] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Curves as CSV' }).click(),
+  ]);
+  expect(csv.suggestedFilename()).toBe('lenet-300-100.curves.csv');
+  const csvRows = readFileSync(await csv.path(), 'utf8')
+    .trim()
+    .split('\n');
+  expect(csvRows[0]).toBe('method,target_sparsity,achieved_sparsity,within_tolerance,accuracy,agreement');
+  expect(csvRows.length - 1).toBeGreaterThanOrEqual(shown);
 });
 
 test('the CNN demo is one click away, and the page fits a phone-width window', async ({ studio, page }) => {

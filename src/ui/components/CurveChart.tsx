@@ -21,6 +21,8 @@ interface Props {
   showDelta: boolean;
   stretchX: boolean;
   marker: { sparsity: number; quality: number; method: MethodKey } | null;
+  /** Accuracy (labelled batch) or agreement with the original model. */
+  measure: 'accuracy' | 'agreement';
 }
 
 /** x of a sparsity: plain, or -log10(1 - s) so that 90 %, 99 %, 99.9 % are evenly spaced. */
@@ -29,7 +31,7 @@ const fromX = (x: number, stretch: boolean) => (stretch ? 1 - 10 ** -x : x / 100
 const STRETCH_TICKS = [0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995];
 const LINEAR_TICKS = [0, 20, 40, 60, 80, 100];
 
-export function CurveChart({ methods, points, dense, showDelta, stretchX, marker }: Props) {
+export function CurveChart({ methods, points, dense, showDelta, stretchX, marker, measure }: Props) {
   const y = (q: number) => 100 * (showDelta ? q - dense : q);
   const series = methods.map((m) => ({
     method: m,
@@ -39,9 +41,19 @@ export function CurveChart({ methods, points, dense, showDelta, stretchX, marker
       .map((p) => ({ x: toX(p.achievedSparsity, stretchX), y: y(quality(p)), s: p.achievedSparsity })),
   }));
   const ticks = stretchX ? STRETCH_TICKS.map((s) => toX(s, true)) : LINEAR_TICKS;
+  // Y range on round numbers: from the lowest point (or just under dense) to the top.
+  const ys = series.flatMap((s) => s.data.map((d) => d.y));
+  if (marker) ys.push(y(marker.quality));
+  const lowest = Math.min(y(dense) - 2, ...ys);
+  const top = showDelta ? Math.max(1, ...ys.map((v) => Math.ceil(v))) : 100;
+  const span = top - lowest;
+  const step = span > 60 ? 20 : span > 25 ? 10 : span > 10 ? 5 : span > 4 ? 2 : 1;
+  const bottom = Math.floor(lowest / step) * step;
+  const yTicks = Array.from({ length: Math.floor((top - bottom) / step) + 1 }, (_, i) => bottom + i * step);
+  if (yTicks[yTicks.length - 1] < top) yTicks.push(top);
   return (
     <ResponsiveContainer width="100%" height={300}>
-      <LineChart margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
+      <LineChart margin={{ top: 18, right: 16, bottom: 20, left: 4 }}>
         <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
         <XAxis
           type="number"
@@ -60,15 +72,14 @@ export function CurveChart({ methods, points, dense, showDelta, stretchX, marker
         />
         <YAxis
           type="number"
-          domain={
-            showDelta ? ['auto', 'auto'] : [(min: number) => Math.max(0, Math.floor(min / 10) * 10), 100]
-          }
+          domain={[bottom, top]}
+          ticks={yTicks}
           tickFormatter={(v: number) =>
             showDelta ? `${v > 0 ? '+' : ''}${v.toFixed(0)}` : `${v.toFixed(0)}`
           }
           width={44}
           label={{
-            value: showDelta ? 'Δ accuracy (pt)' : 'accuracy (%)',
+            value: showDelta ? `Δ ${measure} (pt)` : `${measure} (%)`,
             angle: -90,
             position: 'insideLeft',
             offset: 10,
@@ -86,7 +97,7 @@ export function CurveChart({ methods, points, dense, showDelta, stretchX, marker
           strokeDasharray="6 4"
           label={{
             value: `dense ${(100 * dense).toFixed(1)} %`,
-            position: 'insideBottomLeft',
+            position: 'insideBottomRight',
             fontSize: 11,
             fill: '#374151',
           }}

@@ -86,6 +86,7 @@ export function CurvesPanel() {
             dense={dense}
             showDelta={state.showDelta}
             stretchX={state.stretchX}
+            measure={labelled ? 'accuracy' : 'agreement'}
             marker={
               pruned
                 ? {
@@ -141,7 +142,12 @@ export function CurvesPanel() {
             return (
               <li key={m} data-method={m} data-value={v ?? undefined}>
                 <span className="swatch" style={{ background: METHOD_COLORS[m] }} aria-hidden="true" />
-                {METHODS[m].label}: <strong>{v === null ? '–' : sparsityPct(v)}</strong>
+                {METHODS[m].label}:{' '}
+                {v !== null ? (
+                  <strong>{sparsityPct(v)}</strong>
+                ) : (
+                  <span className="hint">{curves.running ? 'computing…' : 'no point within'}</span>
+                )}
               </li>
             );
           })}
