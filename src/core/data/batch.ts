@@ -10,7 +10,7 @@
 // So x.npy / y.npy, x_test.npy / y_test.npy and mnist-x.npy / mnist-y.npy all pair up.
 
 import type { Batch, NamedBytes } from '../types';
-import { SippError } from '../util/errors';
+import { plainFiles, SippError } from '../util/errors';
 import { toInputs, toLabels, type NumericArray } from './convert';
 import { parseBatchJson } from './json';
 import { parseNpy } from './npy';
@@ -127,7 +127,8 @@ function parseSingle(file: NamedBytes): LoadedBatch {
 }
 
 /** Parses the file(s) a user picked into a batch; see the header comment for what is accepted. */
-export function parseBatchFiles(files: NamedBytes[]): LoadedBatch {
+export function parseBatchFiles(given: NamedBytes[]): LoadedBatch {
+  const files = plainFiles(given);
   if (files.length === 0) throw new SippError('batch-no-files', 'No batch file was given.');
   const names = files.map((f) => f.name).join(', ');
   if (files.length > 2) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedBytes } from '../types';
-import { SippError } from '../util/errors';
+import { plainFiles, SippError } from '../util/errors';
 import { modelBaseName, pickModelJson, resolveShards } from './io-files';
 import { assignWeights, decodeGroups, matchWeights } from './io-weights';
 import { isObj, normalizeTopology } from './normalize';
@@ -23,7 +23,8 @@ export interface LoadedModel {
  * dequantised to float32. Faults throw SippError with a stable code (see the regression table in
  * fixtures/cases.json).
  */
-export async function loadModel(files: NamedBytes[], opts: { name?: string } = {}): Promise<LoadedModel> {
+export async function loadModel(given: NamedBytes[], opts: { name?: string } = {}): Promise<LoadedModel> {
+  const files = plainFiles(given);
   const { file, json } = pickModelJson(files);
   const fileName = file.name;
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
