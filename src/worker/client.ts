@@ -71,6 +71,7 @@ export class EngineClient {
   private choice: BackendChoice = 'auto';
   private readonly exclude: BackendName[] = [];
   private restarting: Promise<void> | null = null;
+  private starts = 0;
 
   constructor(
     private readonly hooks: ClientHooks,
@@ -88,6 +89,9 @@ export class EngineClient {
     fellBackFrom?: BackendInfo['fellBackFrom'],
   ): Promise<void> {
     this.choice = choice;
+    const generation = ++this.starts;
+    // A newer start (another backend switch, a second failure) makes this one moot: stop quietly.
+    const superseded = () => generation !== this.starts;
     const run = async () => {
       this.stopWorker();
       const worker = this.factory();
@@ -103,6 +107,7 @@ export class EngineClient {
       };
       const init = await this.call<'init'>({ type: 'init', backend: choice, exclude: [...this.exclude] })
         .done;
+      if (superseded()) return;
       if (init.kind !== 'ok') {
         const error =
           init.kind === 'error'
@@ -121,7 +126,7 @@ export class EngineClient {
         const r = await this.send(add.files, add.demo).done;
         if (r.kind === 'ok') workspace = r.event.workspace;
       }
-      this.hooks.onRestart(info, workspace, reason);
+      if (!superseded()) this.hooks.onRestart(info, workspace, reason);
     };
     const p = run().finally(() => {
       if (this.restarting === p) this.restarting = null;
@@ -150,10 +155,14 @@ export class EngineClient {
   private receive(e: Event): void {
     if (e.type === 'backend-failed' && e.id === 0) {
       if (!this.exclude.includes(e.name)) this.exclude.push(e.name);
-      void this.start('auto', `The ${e.name} backend failed: ${e.error}. The engine moved to another backend and recomputes there.`, {
-        name: e.name,
-        error: e.error,
-      });
+      void this.start(
+        'auto',
+        `The ${e.name} backend failed: ${e.error}. The engine moved to another backend and recomputes there.`,
+        {
+          name: e.name,
+          error: e.error,
+        },
+      );
       return;
     }
     const p = this.pending.get(e.id);
