@@ -112,6 +112,8 @@ describe('fitBatchToModel scaleUint8', () => {
     expect(Math.max(...scaled.x)).toBeLessThanOrEqual(1);
     for (let i = 0; i < loaded.x.length; i += 97) expect(scaled.x[i]).toBeCloseTo(loaded.x[i] / 255, 7);
     expect(scaled.notices.join('\n')).toMatch(/divided by 255/);
+    expect(plain.notices.join('\n')).toMatch(/not rescaled/);
+    expect(scaled.notices.join('\n')).not.toMatch(/not rescaled/);
     expect(Math.max(...loaded.x)).toBeGreaterThan(1);
   });
 

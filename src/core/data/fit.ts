@@ -55,9 +55,12 @@ export function fitBatchToModel(
   }
   if (batch.y) checkLabels(batch, n, numClasses);
   let x = batch.x;
+  let earlier = batch.notices;
   if (opts.scaleUint8) {
     if (looksLikeBytes(x)) {
       x = x.map((v) => v / 255);
+      // The parse-time hint "not rescaled, turn on scaling" no longer holds.
+      earlier = earlier.filter((m) => !m.includes('not rescaled'));
       notices.push(`${source}: x divided by 255 (0..255 -> [0, 1]), as asked.`);
     } else {
       notices.push(
@@ -65,7 +68,7 @@ export function fitBatchToModel(
       );
     }
   }
-  return { ...batch, x, xShape: shape, notices: [...batch.notices, ...notices] };
+  return { ...batch, x, xShape: shape, notices: [...earlier, ...notices] };
 }
 
 function checkLabels(batch: Batch & { oneHotWidth?: number | null }, n: number, numClasses: number): void {
