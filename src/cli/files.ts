@@ -31,8 +31,9 @@ export function readModelFiles(modelPath: string): NamedBytes[] {
     if (!Array.isArray(paths)) continue;
     for (const p of paths) {
       if (typeof p !== 'string') continue;
-      const full = join(dir, p);
-      if (existsSync(full) && statSync(full).isFile()) files.push(readNamed(full, 'weight shard'));
+      // The manifest path first; then the bare file name beside model.json (files moved flat).
+      const full = [join(dir, p), join(dir, basename(p))].find((f) => existsSync(f) && statSync(f).isFile());
+      if (full) files.push(readNamed(full, 'weight shard'));
     }
   }
   return files;
