@@ -53,7 +53,7 @@ export function CurveChart({ methods, points, dense, showDelta, stretchX, marker
   if (yTicks[yTicks.length - 1] < top) yTicks.push(top);
   return (
     <ResponsiveContainer width="100%" height={300}>
-      <LineChart margin={{ top: 18, right: 16, bottom: 20, left: 4 }}>
+      <LineChart margin={{ top: 18, right: 16, bottom: 20, left: 14 }}>
         <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
         <XAxis
           type="number"

@@ -21,7 +21,7 @@ export function ProgressBar() {
     ? (STAGE_LABEL[job.stage] ?? job.stage.charAt(0).toUpperCase() + job.stage.slice(1))
     : '';
   const label = running
-    ? `${stage}${job.total > 0 ? ` · ${Math.round(100 * fraction)} %` : ''}${left !== null ? ` · about ${seconds(left)} left` : ''}`
+    ? `${stage}${job.total > 0 ? ` · ${Math.round(100 * fraction)} %` : ''}${left !== null && left >= 1 ? ` · about ${seconds(left)} left` : ''}`
     : job.state === 'done'
       ? `Sensitivities ready${state.prepared ? ` (${seconds(state.prepared.seconds)})` : ''}`
       : job.state === 'error'

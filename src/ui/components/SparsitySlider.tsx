@@ -91,7 +91,7 @@ export function SparsitySlider({
             disabled={disabled}
             onClick={() => onChange(p)}
           >
-            {sparsityPct(p)}
+            {+(100 * p).toFixed(1)} %
           </button>
         ))}
       </div>
