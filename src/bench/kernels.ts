@@ -1,0 +1,77 @@
+// P1 and P2 of issue 5: one sensitivity-kernel call (both weight signs, Z included) against the
+// single tfjs op a forward pass of the same layer costs, on the same backend and inputs.
+import * as tf from '@tensorflow/tfjs';
+import type { SensitivityKernel } from '../core';
+import type { ConvGeometry } from '../core/types';
+import type { BenchCase } from './timing';
+
+/** mulberry32: deterministic inputs, so every backend and run sees the same numbers. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A layer input as after a ReLU: 40 % exact zeros (the CPU kernel skips those, as it would in use). */
+function reluInput(size: number, rand: () => number): Float32Array {
+  return Float32Array.from({ length: size }, () => (rand() < 0.4 ? 0 : rand() * 2));
+}
+
+function signedWeights(size: number, rand: () => number) {
+  const w = Float32Array.from({ length: size }, () => rand() * 2 - 1);
+  return { w, pos: w.map((v) => (v > 0 ? v : 0)), neg: w.map((v) => (v < 0 ? v : 0)) };
+}
+
+async function readAll(ts: tf.Tensor[]): Promise<void> {
+  // data(), never dataSync(): the only safe way to wait for the webgpu device.
+  await Promise.all(ts.map((t) => t.data()));
+  tf.dispose(ts);
+}
+
+export const DENSE = { points: 128, fanIn: 1024, outs: 1024 };
+
+export function denseCase(kernel: SensitivityKernel, points = DENSE.points): BenchCase {
+  const { fanIn, outs } = DENSE;
+  const rand = rng(1);
+  const a = tf.tensor2d(reluInput(points * fanIn, rand), [points, fanIn]);
+  const { w, pos, neg } = signedWeights(fanIn * outs, rand);
+  const wt = tf.tensor2d(w, [fanIn, outs]);
+  const wPos = tf.tensor2d(pos, [fanIn, outs]);
+  const wNeg = tf.tensor2d(neg, [fanIn, outs]);
+  return {
+    title: `dense sensitivity (${points} points, ${fanIn} -> ${outs}, both signs) / matMul [${points},${fanIn}] x [${fanIn},${outs}]`,
+    measured: async () => {
+      const { mPos, mNeg } = kernel.dense(a, wPos, wNeg);
+      await readAll([mPos, mNeg]);
+    },
+    baseline: async () => readAll([tf.matMul(a, wt)]),
+    dispose: () => tf.dispose([a, wt, wPos, wNeg]),
+  };
+}
+
+export const CONV = { points: 64, size: 32, channels: 64, outs: 64 };
+
+export function convCase(kernel: SensitivityKernel, points = CONV.points): BenchCase {
+  const { size, channels, outs } = CONV;
+  const g: ConvGeometry = { kernelSize: [3, 3], strides: [1, 1], dilation: [1, 1], padding: 'same' };
+  const rand = rng(2);
+  const a = tf.tensor4d(reluInput(points * size * size * channels, rand), [points, size, size, channels]);
+  const { w, pos, neg } = signedWeights(9 * channels * outs, rand);
+  const wt = tf.tensor4d(w, [3, 3, channels, outs]);
+  const wPos = tf.tensor4d(pos, [3, 3, channels, outs]);
+  const wNeg = tf.tensor4d(neg, [3, 3, channels, outs]);
+  return {
+    title: `conv sensitivity, max over positions (3x3, ${channels} -> ${outs}, ${size}x${size}, ${points} points, both signs) / conv2d forward`,
+    measured: async () => {
+      const { mPos, mNeg } = kernel.conv(a, wPos, wNeg, g, 'max');
+      await readAll([mPos, mNeg]);
+    },
+    baseline: async () => readAll([tf.conv2d(a, wt, 1, 'same')]),
+    dispose: () => tf.dispose([a, wt, wPos, wNeg]),
+  };
+}
