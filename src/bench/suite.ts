@@ -37,7 +37,7 @@ interface Spec {
   budgetScale?: number;
 }
 
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 interface Probe {
   size: number;
@@ -48,13 +48,12 @@ interface Probe {
   firstOnly: boolean;
 }
 
-async function probe(spec: Spec, o: SuiteOptions, budgetMs: number): Promise<Probe> {
-  const size = spec.ladder[spec.ladder.length - 1];
+async function probe(spec: Spec, size: number, o: SuiteOptions, budgetMs: number): Promise<Probe> {
   const c = spec.make(size);
   try {
     const p: Probe = { size, title: c.title, measuredMs: 0, baselineMs: 0, firstOnly: true };
     // The first pair compiles shaders and fills caches; the second is the estimate, unless the
-    // first (an overestimate) already shows that nothing fits: that spares one slow call.
+    // first took a third of the budget: then another would cost too much, and nothing fits anyway.
     for (let k = 0; k < 2; k++) {
       await c.setup?.(k);
       let t0 = o.clock.now();
@@ -64,7 +63,7 @@ async function probe(spec: Spec, o: SuiteOptions, budgetMs: number): Promise<Pro
       await c.measured(k);
       p.measuredMs = o.clock.now() - t0;
       p.firstOnly = k === 0;
-      if ((o.runs + 1) * (p.measuredMs + p.baselineMs) > budgetMs) break;
+      if (3 * (p.measuredMs + p.baselineMs) > budgetMs) break;
     }
     return p;
   } finally {
@@ -88,15 +87,27 @@ async function measure(spec: Spec, o: SuiteOptions): Promise<BenchRecord> {
   let size = full;
   let reducedTo: string | undefined;
   if (spec.ladder.length > 1) {
-    // Costs grow linearly with the size (points, sweep points) on these devices.
-    const p = await probe(spec, o, budgetMs);
-    const perUnit = (p.measuredMs + p.baselineMs) / p.size;
-    const fits = spec.ladder.find((s) => calls * perUnit * s <= budgetMs);
+    // Probe upwards from the smallest size. Fixed per-call costs make a small probe overestimate
+    // the cost per unit, so its pick is safe but may be too small: probe again at up to 4x that
+    // size while the pick lies further up the ladder.
+    const { ladder } = spec;
+    let at = ladder.length - 1;
+    let p = await probe(spec, ladder[at], o, budgetMs);
+    let perUnit = (p.measuredMs + p.baselineMs) / p.size;
+    let pick = ladder.findIndex((n) => calls * perUnit * n <= budgetMs);
+    while (pick >= 0 && pick < at - 2) {
+      at -= 2;
+      p = await probe(spec, ladder[at], o, budgetMs);
+      perUnit = (p.measuredMs + p.baselineMs) / p.size;
+      // Nothing fits by this estimate: the smaller probe said its size did, so fall back to the smallest.
+      const fit = ladder.findIndex((n) => calls * perUnit * n <= budgetMs);
+      pick = fit < 0 ? ladder.length - 1 : fit;
+    }
     const seen =
       `at ${p.size} ${spec.unit}, ${p.firstOnly ? 'the first call' : 'one call'} took ${secs(p.measuredMs)} ` +
       `(baseline ${secs(p.baselineMs)})`;
     const over = `over the ${secs(budgetMs)} budget`;
-    if (fits === undefined)
+    if (pick < 0)
       return {
         ...base,
         title: p.title,
@@ -105,7 +116,7 @@ async function measure(spec: Spec, o: SuiteOptions): Promise<BenchRecord> {
         ratio: null,
         skipped: `${seen}: ${calls} such pairs would take ${secs(calls * perUnit * p.size)}, ${over} (full size ${full} ${spec.unit}: about ${secs(calls * perUnit * full)})`,
       };
-    size = fits;
+    size = ladder[pick];
     if (size < full)
       reducedTo = `${size} of ${full} ${spec.unit} (${seen}; ${calls} pairs at full size: about ${secs(calls * perUnit * full)}, ${over})`;
   }
