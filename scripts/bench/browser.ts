@@ -14,7 +14,7 @@ const PORT = 4174; // e2e uses 4173
 const BASE = `http://127.0.0.1:${PORT}`;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 /** Per measurement; SwiftShader gets less, as in the Node script, to keep the run near 10 minutes. */
-const BUDGET_S: Record<string, number> = { wasm: 80, webgpu: 30 };
+const BUDGET_S: Record<string, number> = { wasm: 60, webgpu: 30 };
 const budgetFor = (b: string) => Number(process.env.BENCH_BUDGET_S ?? BUDGET_S[b] ?? 60);
 /** One backend's whole suite; a run past this is a hang, not a slow device. */
 const PAGE_TIMEOUT_MS = 30 * 60_000;

@@ -2,8 +2,14 @@
 // single tfjs op a forward pass of the same layer costs, on the same backend and inputs.
 import * as tf from '@tensorflow/tfjs';
 import type { SensitivityKernel } from '../core';
+import { plainKernel } from '../core/sensitivity/plain';
 import type { ConvGeometry } from '../core/types';
-import type { BenchCase } from './timing';
+import type { BenchCase, Op } from './timing';
+
+interface KernelCase extends BenchCase {
+  /** Z = a·W+ and a·W- alone, read back. */
+  zOnly: Op;
+}
 
 /** mulberry32: deterministic inputs, so every backend and run sees the same numbers. */
 function rng(seed: number): () => number {
@@ -35,7 +41,7 @@ async function readAll(ts: tf.Tensor[]): Promise<void> {
 
 export const DENSE = { points: 128, fanIn: 1024, outs: 1024 };
 
-export function denseCase(kernel: SensitivityKernel, points = DENSE.points): BenchCase {
+export function denseCase(kernel: SensitivityKernel, points = DENSE.points): KernelCase {
   const { fanIn, outs } = DENSE;
   const rand = rng(1);
   const a = tf.tensor2d(reluInput(points * fanIn, rand), [points, fanIn]);
@@ -50,13 +56,14 @@ export function denseCase(kernel: SensitivityKernel, points = DENSE.points): Ben
       await readAll([mPos, mNeg]);
     },
     baseline: async () => readAll([tf.matMul(a, wt)]),
+    zOnly: async () => readAll([tf.matMul(a, wPos), tf.matMul(a, wNeg)]),
     dispose: () => tf.dispose([a, wt, wPos, wNeg]),
   };
 }
 
 export const CONV = { points: 64, size: 32, channels: 64, outs: 64 };
 
-export function convCase(kernel: SensitivityKernel, points = CONV.points): BenchCase {
+export function convCase(kernel: SensitivityKernel, points = CONV.points): KernelCase {
   const { size, channels, outs } = CONV;
   const g: ConvGeometry = { kernelSize: [3, 3], strides: [1, 1], dilation: [1, 1], padding: 'same' };
   const rand = rng(2);
@@ -72,6 +79,20 @@ export function convCase(kernel: SensitivityKernel, points = CONV.points): Bench
       await readAll([mPos, mNeg]);
     },
     baseline: async () => readAll([tf.conv2d(a, wt, 1, 'same')]),
+    zOnly: async () => readAll([tf.conv2d(a, wPos, 1, 'same'), tf.conv2d(a, wNeg, 1, 'same')]),
     dispose: () => tf.dispose([a, wt, wPos, wNeg]),
+  };
+}
+
+/**
+ * The part of P1/P2 every kernel shares: Z = a·W for both signs (two matMuls or two conv2ds). Its
+ * ratio (about 2) is the floor of any kernel; the rest of P1/P2 is the kernel's own reduction.
+ */
+export function zOnlyCase(kind: 'dense' | 'conv', points: number): BenchCase {
+  const c = kind === 'dense' ? denseCase(plainKernel, points) : convCase(plainKernel, points);
+  return {
+    ...c,
+    title: `Z for both signs only (${c.title.replace(/ \/ .*$/, '')}) / the same baseline`,
+    measured: c.zOnly,
   };
 }

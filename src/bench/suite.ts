@@ -3,7 +3,7 @@
 // and the plain-ops path is slow everywhere), a short probe at the smallest size estimates the cost
 // and the measurement runs at the largest size that fits, saying so in its record.
 import type { SensitivityKernel } from '../core';
-import { convCase, CONV, denseCase, DENSE } from './kernels';
+import { convCase, CONV, denseCase, DENSE, zOnlyCase } from './kernels';
 import { Demo, SWEEP_SPARSITIES, type DemoFiles } from './demo';
 import { round, TARGETS, type BenchRecord, type Runtime } from './records';
 import { sideBySide, type BenchCase, type Clock } from './timing';
@@ -21,7 +21,7 @@ export interface SuiteOptions {
   kernels: [SensitivityKernel, SensitivityKernel];
   /** The demo's files; null runs P1 and P2 only. */
   demo: DemoFiles | null;
-  /** Run only these measurements (P1, P2, P3, P4, prepare); default all. */
+  /** Run only these measurements (P1, P1-z, P2, P2-z, P3, P4, prepare); default all. */
   only?: string[];
   log(line: string): void;
 }
@@ -206,6 +206,21 @@ export async function runSuite(o: SuiteOptions): Promise<BenchRecord[]> {
       unit: 'points',
       make: (n) => convCase(k, n),
     });
+  // Where P1/P2 time goes: the two Z products alone, on the same inputs and baseline.
+  await run({
+    name: 'P1-z',
+    variant: 'matMul x2',
+    ladder: halvings(DENSE.points, 1),
+    unit: 'points',
+    make: (n) => zOnlyCase('dense', n),
+  });
+  await run({
+    name: 'P2-z',
+    variant: 'conv2d x2',
+    ladder: halvings(CONV.points, 1),
+    unit: 'points',
+    make: (n) => zOnlyCase('conv', n),
+  });
   if (!o.demo || (o.only && !o.only.some((n) => ['P3', 'P4', 'prepare'].includes(n)))) return records;
 
   const demo = await Demo.open(o.demo, o.kernels[0]);
