@@ -22,7 +22,7 @@ it('loads the demo from Node Buffers with the accuracy demo.json states', async 
   const pred = tf.tidy(() =>
     (loaded.model.predict(tf.tensor(batch.x, batch.xShape)) as tf.Tensor).argMax(-1),
   );
-  const p = await pred.data();
+  const p = Array.from(await pred.data());
   pred.dispose();
   const acc = p.reduce((n, v, i) => n + (v === batch.y![i] ? 1 : 0), 0) / p.length;
   expect(acc).toBeGreaterThanOrEqual(demo.models[0].testAccuracy);
