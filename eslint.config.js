@@ -22,7 +22,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@tensorflow/*', '**/core/**', '../core/*'], message: 'UI talks to the worker client only.' }] },
+        {
+          patterns: [
+            {
+              group: ['@tensorflow/*', '**/core/**', '../core/*'],
+              message: 'UI talks to the worker client only.',
+            },
+          ],
+        },
       ],
     },
   },
