@@ -37,6 +37,9 @@ interface Spec {
   budgetScale?: number;
 }
 
+/** '1 point', '4 points', '1 sparsity'. */
+const count = (n: number, unit: string) =>
+  n !== 1 ? `${n} ${unit}` : `1 ${unit.replace(/ies$/, 'y').replace(/s$/, '')}`;
 const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 interface Probe {
@@ -104,7 +107,7 @@ async function measure(spec: Spec, o: SuiteOptions): Promise<BenchRecord> {
       pick = fit < 0 ? ladder.length - 1 : fit;
     }
     const seen =
-      `at ${p.size} ${spec.unit}, ${p.firstOnly ? 'the first call' : 'one call'} took ${secs(p.measuredMs)} ` +
+      `at ${count(p.size, spec.unit)}, ${p.firstOnly ? 'the first call' : 'one call'} took ${secs(p.measuredMs)} ` +
       `(baseline ${secs(p.baselineMs)})`;
     const over = `over the ${secs(budgetMs)} budget`;
     if (pick < 0)
@@ -114,11 +117,12 @@ async function measure(spec: Spec, o: SuiteOptions): Promise<BenchRecord> {
         medianMs: null,
         baselineMs: null,
         ratio: null,
-        skipped: `${seen}: ${calls} such pairs would take ${secs(calls * perUnit * p.size)}, ${over} (full size ${full} ${spec.unit}: about ${secs(calls * perUnit * full)})`,
+        runs: 0,
+        skipped: `${seen}: ${calls} such pairs would take ${secs(calls * perUnit * p.size)}, ${over} (full size ${count(full, spec.unit)}: about ${secs(calls * perUnit * full)})`,
       };
     size = ladder[pick];
     if (size < full)
-      reducedTo = `${size} of ${full} ${spec.unit} (${seen}; ${calls} pairs at full size: about ${secs(calls * perUnit * full)}, ${over})`;
+      reducedTo = `${size} of ${count(full, spec.unit)} (${seen}; ${calls} pairs at full size: about ${secs(calls * perUnit * full)}, ${over})`;
   }
   const c = spec.make(size);
   try {
@@ -134,7 +138,15 @@ async function measure(spec: Spec, o: SuiteOptions): Promise<BenchRecord> {
       },
     });
     if ('skipped' in r)
-      return { ...base, title: c.title, medianMs: null, baselineMs: null, ratio: null, skipped: r.skipped };
+      return {
+        ...base,
+        title: c.title,
+        medianMs: null,
+        baselineMs: null,
+        ratio: null,
+        runs: 0,
+        skipped: r.skipped,
+      };
     const rec: BenchRecord = {
       ...base,
       title: c.title,
