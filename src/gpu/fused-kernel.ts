@@ -3,7 +3,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { Reduction, SensitivityKernel } from '../core/sensitivity/kernel';
 import { convOutput } from '../core/sensitivity/patches';
 import type { ConvGeometry } from '../core/types';
-import { SippError } from '../core/util/errors';
+import { checkConvInputs, checkShapes } from '../core/sensitivity/kernel-checks';
 import { ConvPatchReduceProgram } from './conv-patch-reduce';
 import { DenseMaxTimesProgram } from './dense-maxtimes';
 import { MaxOverSplitsProgram } from './max-over-splits';
@@ -49,16 +49,6 @@ function foldSplits(backend: WebGPUBackend, partial: tf.Tensor, fanIn: number, o
 
 function asFloat<T extends tf.Tensor>(t: T): T {
   return t.dtype === 'float32' ? t : (tf.cast(t, 'float32') as T);
-}
-
-function checkShapes(layer: string, a: number[], wPos: number[], wNeg: number[], fanInAxis: number): void {
-  const same = wPos.length === wNeg.length && wPos.every((d, k) => d === wNeg[k]);
-  if (!same || a[a.length - 1] !== wPos[fanInAxis]) {
-    throw new SippError(
-      'KERNEL_SHAPE',
-      `${layer}: input [${a}] does not match kernels W+ [${wPos}] / W- [${wNeg}]`,
-    );
-  }
 }
 
 export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): SensitivityKernel {
@@ -134,21 +124,7 @@ export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): Sensi
     },
     conv(a, wPos, wNeg, geometry, reduction) {
       const backend = activeWebGpuBackend('webgpu-fused conv kernel');
-      checkShapes('conv2d', a.shape, wPos.shape, wNeg.shape, 2);
-      const [kh, kw] = geometry.kernelSize;
-      if (wPos.shape[0] !== kh || wPos.shape[1] !== kw) {
-        throw new SippError(
-          'KERNEL_SHAPE',
-          `conv2d: kernel [${wPos.shape}] does not match kernelSize ${kh}x${kw}`,
-        );
-      }
-      if (Math.max(...geometry.strides) > 1 && Math.max(...geometry.dilation) > 1) {
-        // tf.conv2d (and Keras) reject this combination; say so before tfjs does less clearly.
-        throw new SippError(
-          'CONV_GEOMETRY',
-          `conv2d: strides [${geometry.strides}] together with dilation [${geometry.dilation}] is not supported`,
-        );
-      }
+      checkConvInputs(a.shape, wPos.shape, wNeg.shape, geometry);
       return tf.tidy(() => {
         const af = asFloat(a);
         return {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ConvGeometry } from '../types';
+import { checkConvInputs, checkShapes } from './kernel-checks';
 import { SippError } from '../util/errors';
 import { EPS32, type Reduction, type SensitivityKernel } from './kernel';
 import { convOutput } from './patches';
@@ -19,16 +20,6 @@ function checkBackend(what: string): void {
     throw new SippError(
       'KERNEL_BACKEND',
       `${what}: the cpu-loops kernel reads tensors synchronously, which is unsafe on the webgpu backend; use 'webgpu-fused' or 'plain-ops' there`,
-    );
-  }
-}
-
-function checkShapes(layer: string, a: number[], wPos: number[], wNeg: number[], fanInAxis: number): void {
-  const same = wPos.length === wNeg.length && wPos.every((d, k) => d === wNeg[k]);
-  if (!same || a[a.length - 1] !== wPos[fanInAxis]) {
-    throw new SippError(
-      'KERNEL_SHAPE',
-      `${layer}: input [${a}] does not match kernels W+ [${wPos}] / W- [${wNeg}]`,
     );
   }
 }
@@ -218,20 +209,7 @@ export const cpuLoopsKernel: SensitivityKernel = {
   },
   conv(a, wPos, wNeg, geometry, reduction) {
     checkBackend('conv2d');
-    checkShapes('conv2d', a.shape, wPos.shape, wNeg.shape, 2);
-    const [kh, kw] = geometry.kernelSize;
-    if (wPos.shape[0] !== kh || wPos.shape[1] !== kw) {
-      throw new SippError(
-        'KERNEL_SHAPE',
-        `conv2d: kernel [${wPos.shape}] does not match kernelSize ${kh}x${kw}`,
-      );
-    }
-    if (Math.max(...geometry.strides) > 1 && Math.max(...geometry.dilation) > 1) {
-      throw new SippError(
-        'CONV_GEOMETRY',
-        `conv2d: strides [${geometry.strides}] together with dilation [${geometry.dilation}] is not supported`,
-      );
-    }
+    checkConvInputs(a.shape, wPos.shape, wNeg.shape, geometry);
     const aData = readSync(a);
     const mPos = convSide(a, aData, wPos, geometry, reduction);
     try {
