@@ -1,7 +1,5 @@
 import { defineConfig } from '@playwright/test';
-
-// Debian's Chromium (apt-get install chromium); Playwright cannot download browsers here.
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -15,16 +13,8 @@ export default defineConfig({
     acceptDownloads: true,
     viewport: { width: 1280, height: 800 },
     launchOptions: {
-      executablePath,
-      args: [
-        '--enable-unsafe-webgpu',
-        '--no-sandbox',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
     },
   },
   webServer: {

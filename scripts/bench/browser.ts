@@ -6,9 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
-import type { BenchRecord } from '../../src/bench/records';
+import { skippedAll, type BenchRecord } from '../../src/bench/records';
 import { load1, machineDescription, mergeResults, type RunInfo } from './results';
 import { writeReport } from './report';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium';
 
 const PORT = 4174; // e2e uses 4173
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -18,15 +19,6 @@ const BUDGET_S: Record<string, number> = { wasm: 60, webgpu: 30 };
 const budgetFor = (b: string) => Number(process.env.BENCH_BUDGET_S ?? BUDGET_S[b] ?? 60);
 /** One backend's whole suite; a run past this is a hang, not a slow device. */
 const PAGE_TIMEOUT_MS = 30 * 60_000;
-const ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 async function waitForServer(server: ChildProcess): Promise<void> {
   for (let k = 0; k < 120; k++) {
@@ -65,8 +57,8 @@ async function main(): Promise<void> {
   try {
     await waitForServer(server);
     const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ARGS,
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
     });
     version = `Chromium ${browser.version()}`;
     try {
@@ -93,19 +85,7 @@ async function main(): Promise<void> {
         else {
           const why = result ? `the benchmark worker failed: ${result.error!.split('\n')[0]}` : 'timed out';
           console.error(`[${backend}] ${why}`);
-          records.push({
-            name: 'all',
-            title: `every measurement on ${backend}`,
-            runtime: 'chromium',
-            backend,
-            variant: '-',
-            medianMs: null,
-            baselineMs: null,
-            ratio: null,
-            runs: 0,
-            device: '-',
-            skipped: why,
-          });
+          records.push(skippedAll('chromium', backend, why));
         }
       }
     } finally {

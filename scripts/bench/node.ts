@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { kernelFor, registerWasmTrainingKernels } from '../../src/core';
 import { loadDemoFiles } from '../../src/bench/demo';
-import type { BenchRecord } from '../../src/bench/records';
+import { skippedAll, type BenchRecord } from '../../src/bench/records';
 import { runSuite } from '../../src/bench/suite';
 import { load1, machineDescription, mergeResults, type RunInfo } from './results';
 import { writeReport } from './report';
@@ -72,19 +72,7 @@ async function child(backend: string, out: string): Promise<void> {
 }
 
 function failed(backend: string, why: string): BenchRecord {
-  return {
-    name: 'all',
-    title: `every measurement on ${backend}`,
-    runtime: 'node',
-    backend,
-    variant: '-',
-    medianMs: null,
-    baselineMs: null,
-    ratio: null,
-    runs: 0,
-    device: '-',
-    skipped: why,
-  };
+  return skippedAll('node', backend, why);
 }
 
 function parent(): void {

@@ -35,3 +35,20 @@ export interface BenchRecord {
 export const TARGETS: Record<string, number> = { P1: 3, P2: 4, P3: 1.5, P4: 1.3 };
 
 export const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+/** The record for a backend whose whole suite could not run (it failed to start, or crashed). */
+export function skippedAll(runtime: Runtime, backend: string, why: string): BenchRecord {
+  return {
+    name: 'all',
+    title: `every measurement on ${backend}`,
+    runtime,
+    backend,
+    variant: '-',
+    medianMs: null,
+    baselineMs: null,
+    ratio: null,
+    runs: 0,
+    device: '-',
+    skipped: why,
+  };
+}
