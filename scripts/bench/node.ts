@@ -3,6 +3,8 @@
 //   npm run bench                          wasm, webgpu (Dawn on SwiftShader), cpu (P1 only)
 //   BENCH_BACKENDS=wasm npm run bench      a subset
 //   BENCH_RUNS=7 BENCH_BUDGET_S=120        more runs, a bigger time budget per measurement
+//   BENCH_ONLY=P1,P1-z npx tsx scripts/bench/node.ts --backend webgpu --out /tmp/r.json
+//                                          one backend, some measurements, no report written
 // Writes bench/results.json (the Node records; browser ones are kept) and BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,7 +67,7 @@ async function child(backend: string, out: string): Promise<void> {
     budgetMs: budgetFor(backend) * 1000,
     kernels: [kernelFor(backend), kernelFor(backend, 'plain')],
     demo,
-    only: ONLY[backend],
+    only: process.env.BENCH_ONLY?.split(',') ?? ONLY[backend],
     log: (line) => console.log(line),
   });
   writeFileSync(out, JSON.stringify(records));

@@ -1,31 +1,29 @@
 // WGSL for ConvPatchReduceProgram (conv-patch-reduce.ts).
 //
-// Declared by tfjs's preamble: X [N, H, W, C] (layer input, NHWC), Z [N, Ho, Wo, out] (pre-
-// activations of one sign), uniforms.xShape / zShape, setOutputAtIndex, localId, workgroupId,
-// localIndex. Declared by the TS side: THREADS, TILE, TILE_K, EPS32, MEAN (bool), and uniforms
-// kernel (kh, kw), strides, dilation, pads (top, left), pointsPerSplit.
+// Declared by tfjs's preamble: X [N, H, W, C] (layer input, NHWC), Zp / Zn [N, Ho, Wo, out] (pre-
+// activations of W+ and W-), W [F, out] (the kernel, both signs), Into [F, out] (running maximum),
+// uniforms.xShape / zpShape, setOutputAtIndex, localId, workgroupId, localIndex. Declared by the TS
+// side (prelude.ts): THREADS, TILE, TILE_K, EPS32, zRule, weightIsPositive, writeTile, MEAN (bool),
+// and uniforms kernel (kh, kw), strides, dilation, pads (top, left), pointsPerSplit.
 //
 // Rows of the reduction are q = n*L + p over points n and output positions p (L = Ho*Wo), which is
 // also Z's row-major order. Patches P[q, j] are read straight from X, j = (u*kw + v)*C + c:
 //   P[q, j] = X[n, oy*sh + u*dh - padTop, ox*sw + v*dw - padLeft, c], 0 outside the image.
-// Output [splits, F, out]; split s covers points [s*pointsPerSplit, (s+1)*pointsPerSplit):
-//   MEAN:  m[s, j, i] = max over its n of (1/L) sum_p P[q, j] * V[q, i]
-//   !MEAN: m[s, j, i] = max over its n and p of P[q, j] * V[q, i]
-// with V = 1/|Z| or 0 where |Z| <= EPS32. Products are >= 0, so zero-filled tile edges are inert.
+// Output [splits, F, out]; split s covers points [s*pointsPerSplit, (s+1)*pointsPerSplit) and holds
+// max(Into[j, i], |W[j, i]| * m[s, j, i]) with, ± being the sign of W[j, i]:
+//   MEAN:  m[s, j, i] = max over its n of (1/L) sum_p P[q, j] * V±[q, i]
+//   !MEAN: m[s, j, i] = max over its n and p of P[q, j] * V±[q, i]
+// and V = 1/|Z| or 0 where |Z| <= EPS32. Products are >= 0, so zero-filled tile edges are inert.
 export const CONV_PATCH_REDUCE_WGSL = /* wgsl */ `
 var<workgroup> tileP : array<array<f32, TILE>, TILE_K>;
-var<workgroup> tileV : array<array<f32, TILE>, TILE_K>;
-
-fn zRule(z : f32) -> f32 {
-  let m = abs(z);
-  return select(1.0 / m, 0.0, m <= EPS32);
-}
+var<workgroup> tileVp : array<array<f32, TILE>, TILE_K>;
+var<workgroup> tileVn : array<array<f32, TILE>, TILE_K>;
 
 fn patchValue(q : i32, j : i32, positions : i32) -> f32 {
   let inH = uniforms.xShape[1];
   let inW = uniforms.xShape[2];
   let channels = uniforms.xShape[3];
-  let outW = uniforms.zShape[2];
+  let outW = uniforms.zpShape[2];
   let n = q / positions;
   let p = q - n * positions;
   let oy = p / outW;
@@ -41,8 +39,8 @@ fn patchValue(q : i32, j : i32, positions : i32) -> f32 {
 }
 
 fn main() {
-  let positions = uniforms.zShape[1] * uniforms.zShape[2];
-  let outs = uniforms.zShape[3];
+  let positions = uniforms.zpShape[1] * uniforms.zpShape[2];
+  let outs = uniforms.zpShape[3];
   let fanIn = uniforms.kernel[0] * uniforms.kernel[1] * uniforms.xShape[3];
   let tx = i32(localId.x);
   let ty = i32(localId.y);
@@ -50,11 +48,15 @@ fn main() {
   let j0 = i32(workgroupId.y) * TILE;
   let split = i32(workgroupId.z);
   let qBegin = split * uniforms.pointsPerSplit * positions;
-  let qEnd = min(uniforms.zShape[0], (split + 1) * uniforms.pointsPerSplit) * positions;
+  let qEnd = min(uniforms.zpShape[0], (split + 1) * uniforms.pointsPerSplit) * positions;
   let invL = 1.0 / f32(positions);
 
   // Strided ownership as in the dense program: best*[c] is (j0 + ty + r*THREADS, i0 + tx + c*THREADS).
-  // acc* holds the running sum (MEAN) or max (!MEAN) of the current point.
+  // acc* holds the running sum (MEAN) or max (!MEAN) of the current point; pos* the weights' sides.
+  let pos0 = weightIsPositive(j0 + ty, i0 + tx, fanIn, outs);
+  let pos1 = weightIsPositive(j0 + ty + THREADS, i0 + tx, fanIn, outs);
+  let pos2 = weightIsPositive(j0 + ty + 2 * THREADS, i0 + tx, fanIn, outs);
+  let pos3 = weightIsPositive(j0 + ty + 3 * THREADS, i0 + tx, fanIn, outs);
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
@@ -73,21 +75,27 @@ fn main() {
       let c = e - k * TILE;
       let q = q0 + k;
       var a = 0.0;
-      var v = 0.0;
+      var vp = 0.0;
+      var vn = 0.0;
       if (q < qEnd) {
         let j = j0 + c;
         if (j < fanIn) { a = patchValue(q, j, positions); }
         let i = i0 + c;
-        if (i < outs) { v = zRule(Z[q * outs + i]); }
+        if (i < outs) {
+          vp = zRule(Zp[q * outs + i]);
+          vn = zRule(Zn[q * outs + i]);
+        }
       }
       tileP[k][c] = a;
-      tileV[k][c] = v;
+      tileVp[k][c] = vp;
+      tileVn[k][c] = vn;
     }
     workgroupBarrier();
     var p = q0 % positions;
     for (var k = 0; k < TILE_K; k = k + 1) {
       let a = vec4<f32>(tileP[k][ty], tileP[k][ty + THREADS], tileP[k][ty + 2 * THREADS], tileP[k][ty + 3 * THREADS]);
-      let v = vec4<f32>(tileV[k][tx], tileV[k][tx + THREADS], tileV[k][tx + 2 * THREADS], tileV[k][tx + 3 * THREADS]);
+      let vp = vec4<f32>(tileVp[k][tx], tileVp[k][tx + THREADS], tileVp[k][tx + 2 * THREADS], tileVp[k][tx + 3 * THREADS]);
+      let vn = vec4<f32>(tileVn[k][tx], tileVn[k][tx + THREADS], tileVn[k][tx + 2 * THREADS], tileVn[k][tx + 3 * THREADS]);
       if (MEAN) {
         // A new point starts: fold the finished point's mean into best. Rows past qEnd are zeros,
         // so an extra fold there is harmless.
@@ -101,15 +109,15 @@ fn main() {
           acc2 = vec4<f32>(0.0);
           acc3 = vec4<f32>(0.0);
         }
-        acc0 = acc0 + a.x * v;
-        acc1 = acc1 + a.y * v;
-        acc2 = acc2 + a.z * v;
-        acc3 = acc3 + a.w * v;
+        acc0 = acc0 + a.x * select(vn, vp, pos0);
+        acc1 = acc1 + a.y * select(vn, vp, pos1);
+        acc2 = acc2 + a.z * select(vn, vp, pos2);
+        acc3 = acc3 + a.w * select(vn, vp, pos3);
       } else {
-        acc0 = max(acc0, a.x * v);
-        acc1 = max(acc1, a.y * v);
-        acc2 = max(acc2, a.z * v);
-        acc3 = max(acc3, a.w * v);
+        acc0 = max(acc0, a.x * select(vn, vp, pos0));
+        acc1 = max(acc1, a.y * select(vn, vp, pos1));
+        acc2 = max(acc2, a.z * select(vn, vp, pos2));
+        acc3 = max(acc3, a.w * select(vn, vp, pos3));
       }
       p = p + 1;
       if (p == positions) { p = 0; }
@@ -128,16 +136,6 @@ fn main() {
     best3 = acc3;
   }
 
-  let base = split * fanIn * outs;
-  for (var r = 0; r < 4; r = r + 1) {
-    let j = j0 + ty + r * THREADS;
-    if (j >= fanIn) { break; }
-    var row = best0;
-    if (r == 1) { row = best1; } else if (r == 2) { row = best2; } else if (r == 3) { row = best3; }
-    for (var c = 0; c < 4; c = c + 1) {
-      let i = i0 + tx + c * THREADS;
-      if (i < outs) { setOutputAtIndex(base + j * outs + i, row[c]); }
-    }
-  }
+  writeTile(split, j0 + ty, i0 + tx, fanIn, outs, best0, best1, best2, best3);
 }
 `;

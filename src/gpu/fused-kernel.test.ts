@@ -7,11 +7,11 @@ import {
   type ConvCase,
   firstMismatch,
   randomInput,
+  randomInto,
   randomSplitWeights,
-  referenceConv,
-  referenceDense,
+  referenceConvSigned,
+  referenceDenseSigned,
   rng,
-  splitWeights,
 } from '../test-support/sensitivity-reference';
 import { initWebGpuNode } from '../test-support/webgpu-node';
 import { createWebGpuFusedKernel, planSplits, webgpuFusedKernel } from './fused-kernel';
@@ -25,23 +25,23 @@ const unsplit = createWebGpuFusedKernel({ targetWorkgroups: 1 });
 async function denseResult(
   kernel: SensitivityKernel,
   a: Float32Array,
-  pos: Float32Array,
-  neg: Float32Array,
+  w: Float32Array,
+  prior: Float32Array,
   rows: number,
   fanIn: number,
   outs: number,
 ) {
   const at = tf.tensor2d(a, [rows, fanIn]);
-  const pt = tf.tensor2d(pos, [fanIn, outs]);
-  const nt = tf.tensor2d(neg, [fanIn, outs]);
+  const wt = tf.tensor2d(w, [fanIn, outs]);
+  const into = tf.tensor2d(prior, [fanIn, outs]);
   const before = tf.memory().numTensors;
-  const { mPos, mNeg } = kernel.dense(at, pt, nt);
+  const out = kernel.dense(at, wt, into);
   const created = tf.memory().numTensors - before;
-  expect(mPos.shape).toEqual([fanIn, outs]);
-  expect(mNeg.shape).toEqual([fanIn, outs]);
-  const [gotPos, gotNeg] = await Promise.all([mPos.data(), mNeg.data()]);
-  tf.dispose([at, pt, nt, mPos, mNeg]);
-  return { gotPos, gotNeg, created };
+  expect(out.shape).toEqual([fanIn, outs]);
+  const got = await out.data();
+  expect(await into.data(), 'into is left as it was').toEqual(prior);
+  tf.dispose([at, wt, into, out]);
+  return { got, created };
 }
 
 function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, label: string) {
@@ -80,17 +80,16 @@ describe.skipIf(!setup.ok)(`webgpu-fused kernel (${setup.ok ? setup.adapter : 'n
     it(`dense rows=${rows} in=${fanIn} out=${outs} matches the float64 reference`, async () => {
       const rand = rng(rows * 1000 + fanIn * 10 + outs);
       const a = randomInput(rows * fanIn, rand);
-      const { pos, neg } = randomSplitWeights(fanIn * outs, rand);
-      const refPos = referenceDense(a, pos, rows, fanIn, outs);
-      const refNeg = referenceDense(a, neg, rows, fanIn, outs);
+      const { w } = randomSplitWeights(fanIn * outs, rand);
+      const prior = randomInto(fanIn * outs, rand);
+      const ref = referenceDenseSigned(a, w, rows, fanIn, outs, prior);
       for (const [name, kernel] of [
         ['split', webgpuFusedKernel],
         ['unsplit', unsplit],
       ] as const) {
-        const { gotPos, gotNeg, created } = await denseResult(kernel, a, pos, neg, rows, fanIn, outs);
-        expect(created, 'only mPos and mNeg survive').toBe(2);
-        expectClose(gotPos, refPos, `${name} mPos`);
-        expectClose(gotNeg, refNeg, `${name} mNeg`);
+        const { got, created } = await denseResult(kernel, a, w, prior, rows, fanIn, outs);
+        expect(created, 'only the result survives').toBe(1);
+        expectClose(got, ref, name);
       }
     });
   }
@@ -108,20 +107,17 @@ describe.skipIf(!setup.ok)(`webgpu-fused kernel (${setup.ok ? setup.adapter : 'n
       w[j * outs + 1] = 0; // unit 1: dead, Z+ = Z- = 0 for every point
       w[j * outs + 2] = rand() - 0.5;
     }
-    const { pos, neg } = splitWeights(w);
-    const { gotPos, gotNeg } = await denseResult(webgpuFusedKernel, a, pos, neg, rows, fanIn, outs);
+    const zeros = new Float32Array(fanIn * outs);
+    const { got } = await denseResult(webgpuFusedKernel, a, w, zeros, rows, fanIn, outs);
     for (let j = 0; j < fanIn; j++) {
-      expect(gotPos[j * outs + 1]).toBe(0);
-      expect(gotNeg[j * outs + 1]).toBe(0);
-      expect(gotNeg[j * outs + 0]).toBe(0);
-      expect(gotPos[j * outs + 0]).toBeGreaterThan(0);
+      expect(got[j * outs + 1], 'a dead unit has zero weights').toBe(0);
+      expect(got[j * outs + 0], 'an all-positive unit has positive sensitivities').toBeGreaterThan(0);
     }
-    expectClose(gotPos, referenceDense(a, pos, rows, fanIn, outs), 'mPos');
-    expectClose(gotNeg, referenceDense(a, neg, rows, fanIn, outs), 'mNeg');
+    expectClose(got, referenceDenseSigned(a, w, rows, fanIn, outs), 's');
     // Without the all-zero point nothing changes: it contributes 0, not 0 * Infinity = NaN.
     const kept = new Float32Array([...a.subarray(0, 2 * fanIn), ...a.subarray(3 * fanIn)]);
-    const without = await denseResult(webgpuFusedKernel, kept, pos, neg, rows - 1, fanIn, outs);
-    expect(Array.from(without.gotPos)).toEqual(Array.from(gotPos));
+    const without = await denseResult(webgpuFusedKernel, kept, w, zeros, rows - 1, fanIn, outs);
+    expect(Array.from(without.got)).toEqual(Array.from(got));
   });
 
   const geo = (k: number, s: number, d: number, padding: 'same' | 'valid'): ConvGeometry => ({
@@ -156,74 +152,79 @@ describe.skipIf(!setup.ok)(`webgpu-fused kernel (${setup.ok ? setup.adapter : 'n
       const rand = rng(c.points * 7919 + c.inH * 31 + c.outs);
       const x = randomInput(c.points * c.inH * c.inW * c.channels, rand);
       const [kh, kw] = g.kernelSize;
-      const { pos, neg } = randomSplitWeights(kh * kw * c.channels * c.outs, rand);
+      const fanIn = kh * kw * c.channels;
+      const { w } = randomSplitWeights(fanIn * c.outs, rand);
+      const prior = randomInto(fanIn * c.outs, rand, 0.01);
       const xt = tf.tensor4d(x, [c.points, c.inH, c.inW, c.channels]);
-      const pt = tf.tensor4d(pos, [kh, kw, c.channels, c.outs]);
-      const nt = tf.tensor4d(neg, [kh, kw, c.channels, c.outs]);
+      const wt = tf.tensor4d(w, [kh, kw, c.channels, c.outs]);
+      const into = tf.tensor2d(prior, [fanIn, c.outs]);
       for (const reduction of ['mean', 'max'] as Reduction[]) {
-        const refPos = referenceConv(x, pos, c, reduction);
-        const refNeg = referenceConv(x, neg, c, reduction);
+        const ref = referenceConvSigned(x, w, c, reduction, prior);
         for (const [name, kernel] of [
           ['split', webgpuFusedKernel],
           ['unsplit', unsplit],
         ] as const) {
           const before = tf.memory().numTensors;
-          const { mPos, mNeg } = kernel.conv(xt, pt, nt, g, reduction);
-          expect(tf.memory().numTensors - before).toBe(2);
-          expect(mPos.shape).toEqual([kh * kw * c.channels, c.outs]);
-          expectClose(await mPos.data(), refPos, `${name} ${reduction} mPos`);
-          expectClose(await mNeg.data(), refNeg, `${name} ${reduction} mNeg`);
-          tf.dispose([mPos, mNeg]);
+          const out = kernel.conv(xt, wt, g, reduction, into);
+          expect(tf.memory().numTensors - before).toBe(1);
+          expect(out.shape).toEqual([fanIn, c.outs]);
+          expectClose(await out.data(), ref, `${name} ${reduction}`);
+          out.dispose();
         }
       }
-      tf.dispose([xt, pt, nt]);
+      tf.dispose([xt, wt, into]);
     });
   }
 
   it('releases its device buffers: numDataIds and numBytes return to where they were', async () => {
     const rand = rng(3);
     const x = tf.tensor4d(randomInput(4 * 6 * 6 * 2, rand), [4, 6, 6, 2]);
-    const { pos, neg } = randomSplitWeights(3 * 3 * 2 * 5, rand);
-    const pt = tf.tensor4d(pos, [3, 3, 2, 5]);
-    const nt = tf.tensor4d(neg, [3, 3, 2, 5]);
+    const wc = tf.tensor4d(randomSplitWeights(3 * 3 * 2 * 5, rand).w, [3, 3, 2, 5]);
+    const intoC = tf.zeros([18, 5]) as tf.Tensor2D;
     const a = tf.tensor2d(randomInput(20 * 7, rand), [20, 7]);
-    const w = tf.tensor2d(randomSplitWeights(7 * 3, rand).pos, [7, 3]);
+    const w = tf.tensor2d(randomSplitWeights(7 * 3, rand).w, [7, 3]);
+    const intoD = tf.zeros([7, 3]) as tf.Tensor2D;
     const backend = tf.backend();
     const ids = backend.numDataIds();
     const bytes = tf.memory().numBytes;
     for (let k = 0; k < 3; k++) {
-      const c = webgpuFusedKernel.conv(x, pt, nt, geo(3, 1, 1, 'same'), 'mean');
-      const d = webgpuFusedKernel.dense(a, w, w);
-      await Promise.all([c.mPos.data(), d.mNeg.data()]);
-      tf.dispose([c.mPos, c.mNeg, d.mPos, d.mNeg]);
+      const c = webgpuFusedKernel.conv(x, wc, geo(3, 1, 1, 'same'), 'mean', intoC);
+      const d = webgpuFusedKernel.dense(a, w, intoD);
+      await Promise.all([c.data(), d.data()]);
+      tf.dispose([c, d]);
     }
     expect(backend.numDataIds()).toBe(ids);
     expect(tf.memory().numBytes).toBe(bytes);
-    tf.dispose([x, pt, nt, a, w]);
+    tf.dispose([x, wc, intoC, a, w, intoD]);
   });
 
   it('agrees with the plain-ops kernel on the same backend', async () => {
     const rand = rng(99);
     const c: ConvCase = { points: 3, inH: 6, inW: 5, channels: 2, outs: 4, geometry: geo(3, 2, 1, 'same') };
     const x = tf.tensor4d(randomInput(3 * 6 * 5 * 2, rand), [3, 6, 5, 2]);
-    const { pos, neg } = randomSplitWeights(3 * 3 * 2 * 4, rand);
-    const pt = tf.tensor4d(pos, [3, 3, 2, 4]);
-    const nt = tf.tensor4d(neg, [3, 3, 2, 4]);
+    const wt = tf.tensor4d(randomSplitWeights(3 * 3 * 2 * 4, rand).w, [3, 3, 2, 4]);
+    const into = tf.tensor2d(randomInto(18 * 4, rand, 0.01), [18, 4]);
     for (const reduction of ['mean', 'max'] as Reduction[]) {
-      const fused = webgpuFusedKernel.conv(x, pt, nt, c.geometry, reduction);
-      const plain = plainKernel.conv(x, pt, nt, c.geometry, reduction);
-      expectClose(await fused.mPos.data(), await plain.mPos.data(), `${reduction} mPos`);
-      expectClose(await fused.mNeg.data(), await plain.mNeg.data(), `${reduction} mNeg`);
-      tf.dispose([fused.mPos, fused.mNeg, plain.mPos, plain.mNeg]);
+      const fused = webgpuFusedKernel.conv(x, wt, c.geometry, reduction, into);
+      const plain = plainKernel.conv(x, wt, c.geometry, reduction, into);
+      expectClose(await fused.data(), await plain.data(), reduction);
+      tf.dispose([fused, plain]);
     }
-    tf.dispose([x, pt, nt]);
+    tf.dispose([x, wt, into]);
   });
 
   it('rejects a mismatched kernel and a foreign backend with SippErrors', async () => {
     const a = tf.zeros([2, 3]) as tf.Tensor2D;
     const w = tf.zeros([4, 5]) as tf.Tensor2D;
+    const into = tf.zeros([3, 5]) as tf.Tensor2D;
     expect(() => webgpuFusedKernel.dense(a, w, w)).toThrow(expect.objectContaining({ code: 'KERNEL_SHAPE' }));
-    tf.dispose([a, w]);
+    const w3 = tf.zeros([3, 5]) as tf.Tensor2D;
+    const intoBad = tf.zeros([3, 4]) as tf.Tensor2D;
+    expect(() => webgpuFusedKernel.dense(a, w3, intoBad)).toThrow(
+      expect.objectContaining({ code: 'KERNEL_SHAPE' }),
+    );
+    expect(webgpuFusedKernel.maxBufferBytes()).toBeGreaterThanOrEqual(128 * 2 ** 20);
+    tf.dispose([a, w, into, w3, intoBad]);
     expect(await tf.setBackend('cpu')).toBe(true);
     try {
       const b = tf.zeros([2, 3]) as tf.Tensor2D;

@@ -8,6 +8,7 @@ import { ConvPatchReduceProgram } from './conv-patch-reduce';
 import { DenseMaxTimesProgram } from './dense-maxtimes';
 import { MaxOverSplitsProgram } from './max-over-splits';
 import { activeWebGpuBackend, runProgram } from './run-program';
+import { signedPreActivations } from '../core/sensitivity/signed-z';
 import { TILE, TILE_K } from './tiling';
 
 export interface WebGpuFusedOptions {
@@ -51,56 +52,84 @@ function asFloat<T extends tf.Tensor>(t: T): T {
   return t.dtype === 'float32' ? t : (tf.cast(t, 'float32') as T);
 }
 
+/** The adapter's limit on one storage buffer: tfjs binds every tensor as one. */
+function deviceBufferLimit(backend: WebGPUBackend): number {
+  const limits = backend.device.limits;
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+}
+
 export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): SensitivityKernel {
   const opts = { ...DEFAULTS, ...options };
 
-  function denseSide(backend: WebGPUBackend, a: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  /**
+   * Options for one dispatch: the partials of a split dispatch stay within twice the layer's
+   * weight or the chunk's input, whichever is larger, and within one device buffer.
+   */
+  function splitOptions(backend: WebGPUBackend, fanIn: number, outs: number, inputFloats: number) {
+    const cap = Math.min(
+      opts.maxPartialFloats,
+      Math.max(2 * fanIn * outs, inputFloats),
+      Math.floor(deviceBufferLimit(backend) / 4),
+    );
+    return { ...opts, maxPartialFloats: cap };
+  }
+
+  function dense(backend: WebGPUBackend, a: tf.Tensor2D, w: tf.Tensor2D, into: tf.Tensor2D): tf.Tensor2D {
     const [rows, fanIn] = a.shape;
     const outs = w.shape[1];
-    const z = tf.matMul(a, w);
+    const [zp, zn] = signedPreActivations(w, (ws) => tf.matMul(a, ws));
     // Each split should stage at least one full tile of rows, or the tile loop idles.
-    const { splits, unitsPerSplit } = planSplits(fanIn, outs, rows, TILE_K, opts);
+    const { splits, unitsPerSplit } = planSplits(
+      fanIn,
+      outs,
+      rows,
+      TILE_K,
+      splitOptions(backend, fanIn, outs, a.size),
+    );
     const partial = runProgram(
       backend,
       new DenseMaxTimesProgram(fanIn, outs, splits),
-      [a, z],
+      [a, zp, zn, w, into],
       [{ type: 'int32', data: [unitsPerSplit] }],
     );
     return foldSplits(backend, partial, fanIn, outs);
   }
 
-  function convSide(
+  function conv(
     backend: WebGPUBackend,
     a: tf.Tensor4D,
     w: tf.Tensor4D,
     g: ConvGeometry,
     reduction: Reduction,
+    into: tf.Tensor2D,
   ): tf.Tensor2D {
     const [points, inH, inW, channels] = a.shape;
     const [kh, kw, , outs] = w.shape;
     const fanIn = kh * kw * channels;
-    const { pad } = convOutput(inH, inW, g);
+    const { outH, outW, pad } = convOutput(inH, inW, g);
     // Explicit padding: the program indexes patches with the same (top, left) that Z was made with.
-    const z = tf.conv2d(
-      a,
-      w,
-      g.strides,
-      [
-        [0, 0],
-        [pad.top, pad.bottom],
-        [pad.left, pad.right],
-        [0, 0],
-      ],
-      'NHWC',
-      g.dilation,
+    const padding: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [pad.top, pad.bottom],
+      [pad.left, pad.right],
+      [0, 0],
+    ];
+    const [zp, zn] = signedPreActivations(w, (ws) =>
+      tf.conv2d(a, ws, g.strides, padding, 'NHWC', g.dilation),
     );
-    const positions = z.shape[1] * z.shape[2];
-    const { splits, unitsPerSplit } = planSplits(fanIn, outs, points, Math.ceil(TILE_K / positions), opts);
+    const positions = outH * outW;
+    const { splits, unitsPerSplit } = planSplits(
+      fanIn,
+      outs,
+      points,
+      Math.ceil(TILE_K / positions),
+      splitOptions(backend, fanIn, outs, a.size),
+    );
     const program = new ConvPatchReduceProgram(fanIn, outs, splits, reduction);
     const partial = runProgram(
       backend,
       program,
-      [a, z],
+      [a, zp, zn, w.reshape([fanIn, outs]), into],
       [
         { type: 'int32', data: [kh, kw] },
         { type: 'int32', data: g.strides },
@@ -114,25 +143,17 @@ export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): Sensi
 
   return {
     name: 'webgpu-fused',
-    dense(a, wPos, wNeg) {
+    dense(a, w, into) {
       const backend = activeWebGpuBackend('webgpu-fused dense kernel');
-      checkShapes('dense', a.shape, wPos.shape, wNeg.shape, 0);
-      return tf.tidy(() => {
-        const af = asFloat(a);
-        return { mPos: denseSide(backend, af, asFloat(wPos)), mNeg: denseSide(backend, af, asFloat(wNeg)) };
-      });
+      checkShapes('dense', a.shape, w.shape, into.shape, 0);
+      return tf.tidy(() => dense(backend, asFloat(a), asFloat(w), asFloat(into)));
     },
-    conv(a, wPos, wNeg, geometry, reduction) {
+    conv(a, w, geometry, reduction, into) {
       const backend = activeWebGpuBackend('webgpu-fused conv kernel');
-      checkConvInputs(a.shape, wPos.shape, wNeg.shape, geometry);
-      return tf.tidy(() => {
-        const af = asFloat(a);
-        return {
-          mPos: convSide(backend, af, asFloat(wPos), geometry, reduction),
-          mNeg: convSide(backend, af, asFloat(wNeg), geometry, reduction),
-        };
-      });
+      checkConvInputs(a.shape, w.shape, into.shape, geometry);
+      return tf.tidy(() => conv(backend, asFloat(a), asFloat(w), geometry, reduction, asFloat(into)));
     },
+    maxBufferBytes: () => deviceBufferLimit(activeWebGpuBackend('webgpu-fused kernel')),
   };
 }
 

@@ -155,3 +155,53 @@ export function firstMismatch(
   }
   return worst;
 }
+
+/** The kernel contract's merge: max(into, |w| * m of w's own sign), 0 where w = 0 (unless into). */
+export function signedSensitivity(
+  w: ArrayLike<number>,
+  mPos: ArrayLike<number>,
+  mNeg: ArrayLike<number>,
+  into?: ArrayLike<number>,
+): Float64Array {
+  const s = new Float64Array(w.length);
+  for (let k = 0; k < w.length; k++) {
+    const m = w[k] > 0 ? mPos[k] : w[k] < 0 ? mNeg[k] : 0;
+    s[k] = Math.max(into ? into[k] : 0, Math.abs(w[k]) * m);
+  }
+  return s;
+}
+
+/** Dense under the kernel contract: w [F, out] with both signs, optional running maximum. */
+export function referenceDenseSigned(
+  a: Float32Array,
+  w: Float32Array,
+  rows: number,
+  fanIn: number,
+  outs: number,
+  into?: ArrayLike<number>,
+): Float64Array {
+  const { pos, neg } = splitWeights(w);
+  const mPos = referenceDense(a, pos, rows, fanIn, outs);
+  const mNeg = referenceDense(a, neg, rows, fanIn, outs);
+  return signedSensitivity(w, mPos, mNeg, into);
+}
+
+/** Conv2D under the kernel contract: w [kh, kw, C, out] with both signs, optional running maximum. */
+export function referenceConvSigned(
+  x: Float32Array,
+  w: Float32Array,
+  c: ConvCase,
+  reduction: Reduction,
+  into?: ArrayLike<number>,
+): Float64Array {
+  const { pos, neg } = splitWeights(w);
+  return signedSensitivity(w, referenceConv(x, pos, c, reduction), referenceConv(x, neg, c, reduction), into);
+}
+
+/**
+ * A running maximum to pass as `into`: zero at about half the entries and elsewhere small enough
+ * that the fresh chunk wins at some entries and loses at others, so the merge is really exercised.
+ */
+export function randomInto(size: number, rand: () => number, scale = 0.05): Float32Array {
+  return Float32Array.from({ length: size }, () => (rand() < 0.5 ? 0 : rand() * scale));
+}

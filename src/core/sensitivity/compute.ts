@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LongCallOptions } from '../types';
 import type { PrunableLayer } from '../model/prunable';
 import { captureLayerInputs } from '../model/capture';
+import { SippError } from '../util/errors';
 import { checkpoint, StageProgress } from '../util/progress';
 import type { Reduction, SensitivityKernel } from './kernel';
 import { plainKernel } from './plain';
@@ -19,28 +20,40 @@ export interface SensitivityOptions extends LongCallOptions {
 /** Floats of captured layer inputs per chunk: bounds memory whatever the batch size. */
 const CAPTURE_BUDGET_FLOATS = 8 * 1024 * 1024;
 
-export function defaultChunkPoints(layers: PrunableLayer[], x: tf.Tensor): number {
-  // Per point, the captured inputs of all layers; the layer's input size is F/(kh*kw) per position,
-  // approximated by the model input size for the first layer and by fan-in elsewhere.
-  const perPoint = layers.reduce((s, p) => s + p.fanIn * p.positions, 0) + x.size / x.shape[0];
-  return Math.max(1, Math.min(64, Math.floor(CAPTURE_BUDGET_FLOATS / perPoint)));
+/**
+ * Points per chunk: the captured inputs of all layers stay within CAPTURE_BUDGET_FLOATS, and no
+ * single tensor of a chunk (a layer's input, its Z) exceeds the device's buffer limit.
+ */
+export function defaultChunkPoints(layers: PrunableLayer[], x: tf.Tensor, maxBufferBytes = Infinity): number {
+  const xPerPoint = x.size / Math.max(1, x.shape[0]);
+  // Per point, a layer's input is at most its patches (F·L) and its Z is out·L; the model input
+  // approximates the first layer's when a conv's patches overlap.
+  const perPoint = layers.reduce((s, p) => s + p.fanIn * p.positions, 0) + xPerPoint;
+  const largest = Math.max(xPerPoint, ...layers.map((p) => Math.max(p.fanIn, p.out) * p.positions));
+  const byBuffer = Math.floor(maxBufferBytes / 4 / largest);
+  return Math.max(1, Math.min(64, Math.floor(CAPTURE_BUDGET_FLOATS / perPoint), byBuffer));
 }
 
-interface Accumulator {
-  pos: tf.Tensor2D | null;
-  neg: tf.Tensor2D | null;
-}
-
-function accumulate(acc: Accumulator, m: { mPos: tf.Tensor2D; mNeg: tf.Tensor2D }): void {
-  for (const side of ['pos', 'neg'] as const) {
-    const fresh = side === 'pos' ? m.mPos : m.mNeg;
-    const old = acc[side];
-    if (old) {
-      acc[side] = tf.maximum(old, fresh) as tf.Tensor2D;
-      old.dispose();
-      fresh.dispose();
-    } else acc[side] = fresh;
+/**
+ * Layers whose running maxima are kept at the same time. One forward pass per group serves all its
+ * layers; a group's accumulators stay within twice the largest kernel, so the peak (those, plus a
+ * kernel call's own output and one sign-split copy of W, plus a chunk's activations) stays within
+ * four times the largest kernel whatever the depth of the model. Most models are one group.
+ */
+export function accumulatorGroups(layers: PrunableLayer[], reductions: Reduction[]): PrunableLayer[][] {
+  const floats = (p: PrunableLayer) => p.fanIn * p.out * (p.kind === 'dense' ? 1 : reductions.length);
+  const budget = 2 * Math.max(0, ...layers.map((p) => p.fanIn * p.out));
+  const groups: PrunableLayer[][] = [];
+  let used = Infinity;
+  for (const p of layers) {
+    if (used + floats(p) > budget) {
+      groups.push([]);
+      used = 0;
+    }
+    groups[groups.length - 1].push(p);
+    used += floats(p);
   }
+  return groups;
 }
 
 /** §1.3: an input with negative entries becomes two non-negative copies (A⁺, A⁻). */
@@ -52,28 +65,39 @@ async function signCopies(a: tf.Tensor): Promise<tf.Tensor[]> {
   return [tf.relu(a), tf.tidy(() => tf.relu(tf.neg(a)))];
 }
 
-function layerChunk(
+function kernelCall(
   p: PrunableLayer,
   input: tf.Tensor,
-  wPos: tf.Tensor,
-  wNeg: tf.Tensor,
+  w: tf.Tensor,
   reduction: Reduction,
   kernel: SensitivityKernel,
-) {
+  into: tf.Tensor2D,
+): tf.Tensor2D {
   if (p.kind === 'dense') {
     // More than 2-D input: every leading index is a separate point (§1.4.1).
-    const a = input.reshape([-1, p.fanIn]) as tf.Tensor2D;
-    const r = kernel.dense(a, wPos as tf.Tensor2D, wNeg as tf.Tensor2D);
-    a.dispose();
-    return r;
+    return tf.tidy(() => kernel.dense(input.reshape([-1, p.fanIn]) as tf.Tensor2D, w as tf.Tensor2D, into));
   }
-  return kernel.conv(input as tf.Tensor4D, wPos as tf.Tensor4D, wNeg as tf.Tensor4D, p.geometry!, reduction);
+  return kernel.conv(input as tf.Tensor4D, w as tf.Tensor4D, p.geometry!, reduction, into);
+}
+
+/** A kernel too large for one device buffer cannot be bound at all: say which, before tfjs fails. */
+function checkKernelSizes(layers: PrunableLayer[], kernel: SensitivityKernel): void {
+  const limit = kernel.maxBufferBytes();
+  for (const p of layers) {
+    if (p.fanIn * p.out * 4 > limit) {
+      throw new SippError(
+        'LAYER_TOO_LARGE',
+        `layer ${p.key}: its kernel (${p.fanIn} x ${p.out} floats, ${p.fanIn * p.out * 4} bytes) exceeds this device's largest buffer (${limit} bytes); try the wasm backend`,
+      );
+    }
+  }
 }
 
 /**
  * Empirical sensitivities (§1) of every prunable layer of `model` over the points `x`, for each
  * requested reduction over conv positions (mean for SiPP-Det, max for Rand/Hybrid; identical for
- * Dense). `model` must be a private clone (capture hooks are set on it temporarily).
+ * Dense). `model` must be a private clone (capture hooks are set on it temporarily). Progress counts
+ * points over all forward passes (one per accumulator group).
  */
 export async function computeSensitivities(
   model: tf.LayersModel,
@@ -82,18 +106,44 @@ export async function computeSensitivities(
   opts: SensitivityOptions,
 ): Promise<Map<Reduction, SensitivityMap>> {
   const kernel = opts.kernel ?? plainKernel;
+  checkKernelSizes(layers, kernel);
   const n = x.shape[0];
-  const chunk = opts.chunkPoints ?? defaultChunkPoints(layers, x);
+  const chunk = opts.chunkPoints ?? defaultChunkPoints(layers, x, kernel.maxBufferBytes());
   const reductions = [...new Set(opts.reductions)];
-  const signed = layers.map((p) => {
-    const w = p.layer.getWeights()[0];
-    return { pos: tf.relu(w), neg: tf.minimum(w, 0) };
-  });
-  const accs = layers.map(() => reductions.map((): Accumulator => ({ pos: null, neg: null })));
-  const progress = new StageProgress('sensitivities', n, opts.onProgress);
+  const groups = accumulatorGroups(layers, reductions);
+  const result = new Map<Reduction, SensitivityMap>(reductions.map((r) => [r, new Map()]));
+  const progress = new StageProgress('sensitivities', n * groups.length, opts.onProgress);
+  for (const group of groups) {
+    await groupSensitivities(model, group, x, { kernel, chunk, reductions, opts, progress, result });
+  }
+  progress.finish();
+  return result;
+}
+
+interface GroupRun {
+  kernel: SensitivityKernel;
+  chunk: number;
+  reductions: Reduction[];
+  opts: SensitivityOptions;
+  progress: StageProgress;
+  result: Map<Reduction, SensitivityMap>;
+}
+
+async function groupSensitivities(
+  model: tf.LayersModel,
+  layers: PrunableLayer[],
+  x: tf.Tensor,
+  run: GroupRun,
+): Promise<void> {
+  const { kernel, chunk, reductions } = run;
+  const n = x.shape[0];
+  // Dense has one position, so mean and max coincide: one running maximum serves both.
+  const distinct = (p: PrunableLayer) => (p.kind === 'dense' ? reductions.slice(0, 1) : reductions);
+  const weights = layers.map((p) => p.layer.getWeights()[0]);
+  const accs = layers.map((p) => distinct(p).map(() => tf.zeros([p.fanIn, p.out]) as tf.Tensor2D));
   try {
     for (let start = 0; start < n; start += chunk) {
-      await checkpoint(opts);
+      await checkpoint(run.opts);
       const size = Math.min(chunk, n - start);
       const xc = x.slice(start, size);
       const inputs = captureLayerInputs(model, layers, xc);
@@ -101,47 +151,34 @@ export async function computeSensitivities(
       try {
         for (let li = 0; li < layers.length; li++) {
           const copies = await signCopies(inputs.get(layers[li].key)!);
-          for (const copy of copies) {
-            // Dense has one position, so mean and max coincide: compute once.
-            const distinct = layers[li].kind === 'dense' ? reductions.slice(0, 1) : reductions;
-            distinct.forEach((red, ri) => {
-              accumulate(
-                accs[li][ri],
-                layerChunk(layers[li], copy, signed[li].pos, signed[li].neg, red, kernel),
-              );
-            });
-            copy.dispose();
+          // The raw input is not needed once its sign copies exist.
+          inputs.get(layers[li].key)!.dispose();
+          try {
+            for (const copy of copies) {
+              distinct(layers[li]).forEach((red, ri) => {
+                const old = accs[li][ri];
+                accs[li][ri] = kernelCall(layers[li], copy, weights[li], red, kernel, old);
+                old.dispose();
+              });
+            }
+          } finally {
+            copies.forEach((c) => c.dispose());
           }
         }
       } finally {
-        inputs.forEach((t) => t.dispose());
+        inputs.forEach((t) => t.isDisposed || t.dispose());
       }
-      progress.advance(size);
+      run.progress.advance(size);
     }
-    const result = new Map<Reduction, SensitivityMap>(reductions.map((r) => [r, new Map()]));
     for (let li = 0; li < layers.length; li++) {
-      const w = layers[li].layer.getWeights()[0];
-      for (let ri = 0; ri < reductions.length; ri++) {
-        const acc = accs[li][layers[li].kind === 'dense' ? 0 : ri];
-        const s = tf.tidy(() => {
-          const shape2: [number, number] = [layers[li].fanIn, layers[li].out];
-          const w2 = w.reshape(shape2);
-          const mPos = acc.pos ?? tf.zeros(shape2);
-          const mNeg = acc.neg ?? tf.zeros(shape2);
-          // s = |w|·max_p(P·V) equals max_p(w·P/z) of §1.4 up to float32 rounding (§10 TF.js plan).
-          return tf.mul(
-            tf.abs(w2),
-            tf.where(tf.greater(w2, 0), mPos, tf.where(tf.less(w2, 0), mNeg, tf.zerosLike(w2))),
-          );
-        });
-        result.get(reductions[ri])!.set(layers[li].key, (await s.data()) as Float32Array);
-        s.dispose();
+      for (const red of reductions) {
+        const acc = accs[li][layers[li].kind === 'dense' ? 0 : reductions.indexOf(red)];
+        run.result.get(red)!.set(layers[li].key, (await acc.data()) as Float32Array);
       }
+      // Free this layer's maxima before the next layer's download.
+      accs[li].forEach((t) => t.dispose());
     }
-    progress.finish();
-    return result;
   } finally {
-    signed.forEach((s) => (s.pos.dispose(), s.neg.dispose()));
-    accs.flat().forEach((a) => (a.pos?.dispose(), a.neg?.dispose()));
+    accs.flat().forEach((t) => t.isDisposed || t.dispose());
   }
 }

@@ -4,11 +4,11 @@ import {
   type ConvCase,
   firstMismatch,
   randomInput,
+  randomInto,
   randomSplitWeights,
-  referenceConv,
-  referenceDense,
+  referenceConvSigned,
+  referenceDenseSigned,
   rng,
-  splitWeights,
 } from '../../test-support/sensitivity-reference';
 import { useBackend } from '../../test-support/tf-node';
 import type { ConvGeometry } from '../types';
@@ -41,25 +41,18 @@ for (const backend of ['wasm', 'cpu'] as const) {
         [0.5, -1, 2],
         [-0.5, 0.25, 0],
       ];
-      const { w, pos, neg } = splitWeights(new Float32Array([0.5, -0.5, -1, 0.25, 2, 0]));
       const a = tf.tensor2d([[1, 2, 0.5]]);
-      const pt = tf.tensor2d(pos, [3, 2]);
-      const nt = tf.tensor2d(neg, [3, 2]);
-      const { mPos, mNeg } = cpuLoopsKernel.dense(a, pt, nt);
-      const p = mPos.dataSync();
-      const n = mNeg.dataSync();
-      const s = W.map((row, i) =>
-        row.map((_, j) => {
-          const k = j * 2 + i;
-          return Math.abs(w[k]) * (w[k] > 0 ? p[k] : w[k] < 0 ? n[k] : 0);
-        }),
-      );
+      const wt = tf.tensor2d([0.5, -0.5, -1, 0.25, 2, 0], [3, 2]);
+      const into = tf.zeros([3, 2]) as tf.Tensor2D;
+      const out = cpuLoopsKernel.dense(a, wt, into);
+      const got = out.dataSync();
+      const s = W.map((row, i) => row.map((_, j) => got[j * 2 + i]));
       const want = [
         [1 / 3, 1, 2 / 3],
         [1, 1, 0],
       ];
       s.flat().forEach((v, k) => expect(v).toBeCloseTo(want.flat()[k], 6));
-      tf.dispose([a, pt, nt, mPos, mNeg]);
+      tf.dispose([a, wt, into, out]);
     });
 
     const denseShapes: Array<[number, number, number]> = [
@@ -75,17 +68,18 @@ for (const backend of ['wasm', 'cpu'] as const) {
       it(`dense rows=${rows} in=${fanIn} out=${outs} matches the float64 reference, leak-free`, () => {
         const rand = rng(rows * 1000 + fanIn * 10 + outs + 1);
         const a = randomInput(rows * fanIn, rand);
-        const { pos, neg } = randomSplitWeights(fanIn * outs, rand);
+        const { w } = randomSplitWeights(fanIn * outs, rand);
+        const prior = randomInto(fanIn * outs, rand);
         const at = tf.tensor2d(a, [rows, fanIn]);
-        const pt = tf.tensor2d(pos, [fanIn, outs]);
-        const nt = tf.tensor2d(neg, [fanIn, outs]);
+        const wt = tf.tensor2d(w, [fanIn, outs]);
+        const into = tf.tensor2d(prior, [fanIn, outs]);
         const before = tf.memory().numTensors;
-        const { mPos, mNeg } = cpuLoopsKernel.dense(at, pt, nt);
-        expect(tf.memory().numTensors - before).toBe(2);
-        expect(mPos.shape).toEqual([fanIn, outs]);
-        expectClose(mPos.dataSync(), referenceDense(a, pos, rows, fanIn, outs), 'mPos');
-        expectClose(mNeg.dataSync(), referenceDense(a, neg, rows, fanIn, outs), 'mNeg');
-        tf.dispose([at, pt, nt, mPos, mNeg]);
+        const out = cpuLoopsKernel.dense(at, wt, into);
+        expect(tf.memory().numTensors - before).toBe(1);
+        expect(out.shape).toEqual([fanIn, outs]);
+        expectClose(out.dataSync(), referenceDenseSigned(a, w, rows, fanIn, outs, prior), 's');
+        expect(into.dataSync(), 'into is left as it was').toEqual(prior);
+        tf.dispose([at, wt, into, out]);
         expect(tf.memory().numTensors).toBe(before - 3);
       });
     }
@@ -103,20 +97,17 @@ for (const backend of ['wasm', 'cpu'] as const) {
         w[j * outs + 1] = 0;
         w[j * outs + 2] = rand() - 0.5;
       }
-      const { pos, neg } = splitWeights(w);
       const at = tf.tensor2d(a, [rows, fanIn]);
-      const pt = tf.tensor2d(pos, [fanIn, outs]);
-      const nt = tf.tensor2d(neg, [fanIn, outs]);
-      const { mPos, mNeg } = cpuLoopsKernel.dense(at, pt, nt);
-      const p = mPos.dataSync();
-      const n = mNeg.dataSync();
+      const wt = tf.tensor2d(w, [fanIn, outs]);
+      const into = tf.zeros([fanIn, outs]) as tf.Tensor2D;
+      const out = cpuLoopsKernel.dense(at, wt, into);
+      const s = out.dataSync();
       for (let j = 0; j < fanIn; j++) {
-        expect([p[j * outs + 1], n[j * outs + 1], n[j * outs]]).toEqual([0, 0, 0]);
-        expect(p[j * outs]).toBeGreaterThan(0);
+        expect(s[j * outs + 1], 'a dead unit has zero weights').toBe(0);
+        expect(s[j * outs], 'an all-positive unit has positive sensitivities').toBeGreaterThan(0);
       }
-      expectClose(p, referenceDense(a, pos, rows, fanIn, outs), 'mPos');
-      expectClose(n, referenceDense(a, neg, rows, fanIn, outs), 'mNeg');
-      tf.dispose([at, pt, nt, mPos, mNeg]);
+      expectClose(s, referenceDenseSigned(a, w, rows, fanIn, outs), 's');
+      tf.dispose([at, wt, into, out]);
     });
 
     const convCases: ConvCase[] = [
@@ -146,55 +137,60 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const rand = rng(c.points * 7919 + c.inH * 31 + c.outs + 1);
         const x = randomInput(c.points * c.inH * c.inW * c.channels, rand);
         const [kh, kw] = g.kernelSize;
-        const { pos, neg } = randomSplitWeights(kh * kw * c.channels * c.outs, rand);
+        const fanIn = kh * kw * c.channels;
+        const { w } = randomSplitWeights(fanIn * c.outs, rand);
+        const prior = randomInto(fanIn * c.outs, rand, 0.01);
         const xt = tf.tensor4d(x, [c.points, c.inH, c.inW, c.channels]);
-        const pt = tf.tensor4d(pos, [kh, kw, c.channels, c.outs]);
-        const nt = tf.tensor4d(neg, [kh, kw, c.channels, c.outs]);
+        const wt = tf.tensor4d(w, [kh, kw, c.channels, c.outs]);
+        const into = tf.tensor2d(prior, [fanIn, c.outs]);
         for (const reduction of ['mean', 'max'] as Reduction[]) {
           const before = tf.memory().numTensors;
-          const { mPos, mNeg } = cpuLoopsKernel.conv(xt, pt, nt, g, reduction);
-          expect(tf.memory().numTensors - before).toBe(2);
-          expect(mPos.shape).toEqual([kh * kw * c.channels, c.outs]);
-          expectClose(mPos.dataSync(), referenceConv(x, pos, c, reduction), `${reduction} mPos`);
-          expectClose(mNeg.dataSync(), referenceConv(x, neg, c, reduction), `${reduction} mNeg`);
-          tf.dispose([mPos, mNeg]);
+          const out = cpuLoopsKernel.conv(xt, wt, g, reduction, into);
+          expect(tf.memory().numTensors - before).toBe(1);
+          expect(out.shape).toEqual([fanIn, c.outs]);
+          expectClose(out.dataSync(), referenceConvSigned(x, w, c, reduction, prior), reduction);
+          out.dispose();
         }
-        tf.dispose([xt, pt, nt]);
+        tf.dispose([xt, wt, into]);
       });
     }
 
     it('agrees with the plain-ops kernel', () => {
       const rand = rng(5);
       const x = tf.tensor4d(randomInput(4 * 9 * 8 * 3, rand), [4, 9, 8, 3]);
-      const { pos, neg } = randomSplitWeights(3 * 3 * 3 * 6, rand);
-      const pt = tf.tensor4d(pos, [3, 3, 3, 6]);
-      const nt = tf.tensor4d(neg, [3, 3, 3, 6]);
+      const { w } = randomSplitWeights(3 * 3 * 3 * 6, rand);
+      const wt = tf.tensor4d(w, [3, 3, 3, 6]);
+      const into = tf.tensor2d(randomInto(27 * 6, rand, 0.01), [27, 6]);
       for (const reduction of ['mean', 'max'] as Reduction[]) {
-        const loops = cpuLoopsKernel.conv(x, pt, nt, geo(3, 2, 1, 'same'), reduction);
-        const plain = plainKernel.conv(x, pt, nt, geo(3, 2, 1, 'same'), reduction);
-        expectClose(loops.mPos.dataSync(), plain.mPos.dataSync(), `${reduction} mPos`);
-        expectClose(loops.mNeg.dataSync(), plain.mNeg.dataSync(), `${reduction} mNeg`);
-        tf.dispose([loops.mPos, loops.mNeg, plain.mPos, plain.mNeg]);
+        const loops = cpuLoopsKernel.conv(x, wt, geo(3, 2, 1, 'same'), reduction, into);
+        const plain = plainKernel.conv(x, wt, geo(3, 2, 1, 'same'), reduction, into);
+        expectClose(loops.dataSync(), plain.dataSync(), reduction);
+        tf.dispose([loops, plain]);
       }
-      tf.dispose([x, pt, nt]);
+      tf.dispose([x, wt, into]);
     });
 
     it('rejects mismatched shapes and stride with dilation as SippErrors', () => {
       const a = tf.zeros([2, 5, 5, 3]) as tf.Tensor4D;
       const w = tf.zeros([3, 3, 3, 4]) as tf.Tensor4D;
       const wrong = tf.zeros([3, 3, 2, 4]) as tf.Tensor4D;
+      const into = tf.zeros([27, 4]) as tf.Tensor2D;
+      const badInto = tf.zeros([27, 5]) as tf.Tensor2D;
       const before = tf.memory().numTensors;
-      expect(() => cpuLoopsKernel.conv(a, wrong, wrong, geo(3, 1, 1, 'same'), 'max')).toThrow(
+      expect(() => cpuLoopsKernel.conv(a, wrong, geo(3, 1, 1, 'same'), 'max', into)).toThrow(
         expect.objectContaining({ code: 'KERNEL_SHAPE' }),
       );
-      expect(() => cpuLoopsKernel.conv(a, w, w, geo(5, 1, 1, 'same'), 'max')).toThrow(
+      expect(() => cpuLoopsKernel.conv(a, w, geo(3, 1, 1, 'same'), 'max', badInto)).toThrow(
         expect.objectContaining({ code: 'KERNEL_SHAPE' }),
       );
-      expect(() => cpuLoopsKernel.conv(a, w, w, geo(3, 2, 2, 'same'), 'max')).toThrow(
+      expect(() => cpuLoopsKernel.conv(a, w, geo(5, 1, 1, 'same'), 'max', into)).toThrow(
+        expect.objectContaining({ code: 'KERNEL_SHAPE' }),
+      );
+      expect(() => cpuLoopsKernel.conv(a, w, geo(3, 2, 2, 'same'), 'max', into)).toThrow(
         expect.objectContaining({ code: 'CONV_GEOMETRY' }),
       );
       expect(tf.memory().numTensors).toBe(before);
-      tf.dispose([a, w, wrong]);
+      tf.dispose([a, w, wrong, into, badInto]);
     });
 
     it('leaves no tensors behind', () => {

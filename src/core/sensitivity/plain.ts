@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ConvGeometry } from '../types';
 import { EPS32, type Reduction, type SensitivityKernel } from './kernel';
+import { checkConvInputs, checkShapes } from './kernel-checks';
 import { extractPatches } from './patches';
+import { signedPreActivations } from './signed-z';
 
 /**
  * Largest intermediate (in floats) one op may create. The max-times reductions have no BLAS
@@ -82,29 +84,42 @@ function maxOverPositions(p: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor2D {
   );
 }
 
-/** Plain tfjs ops: correct on every backend, the reference the fused kernels are checked against. */
+/** max(into, |w| * (w > 0 ? mPos : mNeg)): the sign selection of the kernel contract. */
+function merge(w: tf.Tensor2D, mPos: tf.Tensor2D, mNeg: tf.Tensor2D, into: tf.Tensor2D): tf.Tensor2D {
+  // Where w = 0, |w| = 0 zeroes the (finite) mNeg picked there.
+  return tf.maximum(into, tf.mul(tf.abs(w), tf.where(tf.greater(w, 0), mPos, mNeg)));
+}
+
+/**
+ * Plain tfjs ops: correct on every backend, the reference the fused kernels are checked against.
+ * Memory is not its strength (both signs' products and their merge coexist); the backends' own
+ * kernels are the bounded ones.
+ */
 export const plainKernel: SensitivityKernel = {
   name: 'plain-ops',
-  dense(a, wPos, wNeg) {
+  dense(a, w, into) {
+    checkShapes('dense', a.shape, w.shape, into.shape, 0);
     return tf.tidy(() => {
-      const vPos = zRule(tf.matMul(a, wPos)) as tf.Tensor2D;
-      const vNeg = zRule(tf.matMul(a, wNeg)) as tf.Tensor2D;
-      return { mPos: maxTimes(a, vPos), mNeg: maxTimes(a, vNeg) };
+      const [vPos, vNeg] = signedPreActivations(w, (ws) => tf.matMul(a, ws)).map(zRule) as tf.Tensor2D[];
+      return merge(w, maxTimes(a, vPos), maxTimes(a, vNeg), into);
     });
   },
-  conv(a, wPos, wNeg, geometry: ConvGeometry, reduction: Reduction) {
+  conv(a, w, geometry: ConvGeometry, reduction: Reduction, into) {
+    checkConvInputs(a.shape, w.shape, into.shape, geometry);
     return tf.tidy(() => {
       const patches = extractPatches(a, geometry);
       const [n, oh, ow, f] = patches.shape;
-      const out = wPos.shape[3];
+      const out = w.shape[3];
       const p = patches.reshape([n, oh * ow, f]) as tf.Tensor3D;
       const flat = p.reshape([n * oh * ow, f]) as tf.Tensor2D;
+      const w2 = w.reshape([f, out]) as tf.Tensor2D;
       // Z from the same patches as the contributions, so both see identical padding.
-      const side = (w: tf.Tensor4D) => zRule(tf.matMul(flat, w.reshape([f, out]))).reshape([n, oh * ow, out]);
-      const vPos = side(wPos) as tf.Tensor3D;
-      const vNeg = side(wNeg) as tf.Tensor3D;
+      const [vPos, vNeg] = signedPreActivations(w2, (ws) => tf.matMul(flat, ws)).map((z) =>
+        zRule(z).reshape([n, oh * ow, out]),
+      ) as tf.Tensor3D[];
       const reduce = reduction === 'mean' ? meanTimes : maxOverPositions;
-      return { mPos: reduce(p, vPos), mNeg: reduce(p, vNeg) };
+      return merge(w2, reduce(p, vPos), reduce(p, vNeg), into);
     });
   },
+  maxBufferBytes: () => Infinity,
 };
