@@ -3,12 +3,18 @@
 //   BENCH_BACKENDS=wasm   a subset (default webgpu,wasm)
 //   BENCH_RUNS, BENCH_BUDGET_S as for npm run bench
 // Writes the Chromium records into bench/results.json (Node records kept) and BENCHMARKS.md.
+//
+// npm run bench:memory:browser (--memory): the memory cases (issue 5, part 3) instead, in the same page.
+//   BENCH_BACKENDS (default webgpu), BENCH_MEMORY_CASES=M1,M3 (default M1); --small: the unit tests'
+//   sizes, nothing written; --report: also rewrite BENCHMARKS.md's generated part (not by default).
+//   Replaces only the Chromium memory records of the backends and cases it ran.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { skippedAll, type BenchRecord } from '../../src/bench/records';
-import { load1, machineDescription, mergeResults, type RunInfo } from './results';
+import { load1, machineDescription, mergeResults, replacesMemory, type RunInfo } from './results';
 import { writeReport } from './report';
+import { memoryTable } from './report-memory';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium';
 
 const PORT = 4174; // e2e uses 4173
@@ -19,6 +25,20 @@ const BUDGET_S: Record<string, number> = { wasm: 60, webgpu: 30 };
 const budgetFor = (b: string) => Number(process.env.BENCH_BUDGET_S ?? BUDGET_S[b] ?? 60);
 /** One backend's whole suite; a run past this is a hang, not a slow device. */
 const PAGE_TIMEOUT_MS = 30 * 60_000;
+const MEMORY = process.argv.includes('--memory');
+const SMALL = process.argv.includes('--small');
+const MEMORY_CASES = (process.env.BENCH_MEMORY_CASES ?? 'M1').split(',').map((s) => s.trim());
+
+function pageUrl(backend: string): string {
+  if (!MEMORY) return `${BASE}/bench.html?backend=${backend}&runs=${RUNS}&budget=${budgetFor(backend)}`;
+  return `${BASE}/bench.html?backend=${backend}&suite=memory&cases=${MEMORY_CASES.join(',')}${SMALL ? '&small' : ''}`;
+}
+
+/** What stands in for a backend whose page failed: one record, or one per memory case. */
+function failedRecords(backend: string, why: string): BenchRecord[] {
+  const all = skippedAll('chromium', backend, why);
+  return MEMORY ? MEMORY_CASES.map((name) => ({ ...all, name, suite: 'memory' as const })) : [all];
+}
 
 async function waitForServer(server: ChildProcess): Promise<void> {
   for (let k = 0; k < 120; k++) {
@@ -40,9 +60,12 @@ interface PageResult {
 }
 
 async function main(): Promise<void> {
-  if (RUNS < 5) throw new Error(`BENCH_RUNS=${RUNS}: the issue asks for medians of at least 5 runs`);
+  if (!MEMORY && RUNS < 5)
+    throw new Error(`BENCH_RUNS=${RUNS}: the issue asks for medians of at least 5 runs`);
   if (!existsSync('dist/bench.html')) throw new Error('dist/bench.html is missing: run vite build first');
-  const backends = (process.env.BENCH_BACKENDS ?? 'webgpu,wasm').split(',').map((s) => s.trim());
+  const backends = (process.env.BENCH_BACKENDS ?? (MEMORY ? 'webgpu' : 'webgpu,wasm'))
+    .split(',')
+    .map((s) => s.trim());
   const loadBefore = load1();
   const t0 = performance.now();
   const server = spawn(
@@ -66,8 +89,7 @@ async function main(): Promise<void> {
         const page = await browser.newPage();
         page.on('pageerror', (e) => console.error(`[${backend}] page error: ${e.message}`));
         let printed = 0;
-        const url = `${BASE}/bench.html?backend=${backend}&runs=${RUNS}&budget=${budgetFor(backend)}`;
-        await page.goto(url);
+        await page.goto(pageUrl(backend));
         const deadline = Date.now() + PAGE_TIMEOUT_MS;
         let result: PageResult | null = null;
         while (Date.now() < deadline) {
@@ -85,7 +107,7 @@ async function main(): Promise<void> {
         else {
           const why = result ? `the benchmark worker failed: ${result.error!.split('\n')[0]}` : 'timed out';
           console.error(`[${backend}] ${why}`);
-          records.push(skippedAll('chromium', backend, why));
+          records.push(...failedRecords(backend, why));
         }
       }
     } finally {
@@ -96,16 +118,26 @@ async function main(): Promise<void> {
   }
   const info: RunInfo = {
     runtime: 'chromium',
+    ...(MEMORY ? { suite: 'memory' as const } : {}),
     date: new Date().toISOString(),
     machine: machineDescription(`${version} (headless, Playwright)`),
     loadBefore,
     loadAfter: load1(),
     durationS: (performance.now() - t0) / 1000,
-    runsPerMeasurement: RUNS,
-    budgetS: Object.fromEntries(backends.map((b) => [b, budgetFor(b)])),
+    runsPerMeasurement: MEMORY ? 1 : RUNS,
+    budgetS: MEMORY ? {} : Object.fromEntries(backends.map((b) => [b, budgetFor(b)])),
   };
-  writeReport(mergeResults(info, records));
-  console.log(`bench/results.json and BENCHMARKS.md written (${info.durationS.toFixed(0)} s)`);
+  if (!MEMORY) {
+    writeReport(mergeResults(info, records));
+    console.log(`bench/results.json and BENCHMARKS.md written (${info.durationS.toFixed(0)} s)`);
+    return;
+  }
+  console.log(`\n${memoryTable(records)}\n`);
+  if (SMALL) return console.log('--small: nothing written');
+  const results = mergeResults(info, records, undefined, replacesMemory('chromium', records));
+  // Like bench:memory, BENCHMARKS.md is left alone unless asked.
+  if (process.argv.includes('--report')) writeReport(results);
+  console.log(`bench/results.json written (${info.durationS.toFixed(0)} s)`);
 }
 
 await main();

@@ -12,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { kernelFor, registerWasmTrainingKernels } from '../../src/core';
+import { kernelFor } from '../../src/core';
 import { loadDemoFiles } from '../../src/bench/demo';
 import { skippedAll, type BenchRecord } from '../../src/bench/records';
 import { runSuite } from '../../src/bench/suite';
 import { load1, machineDescription, mergeResults, type RunInfo } from './results';
+import { startBackend } from './backends';
 import { writeReport } from './report';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -25,29 +26,6 @@ const BUDGET_S: Record<string, number> = { wasm: 60, webgpu: 30, cpu: 25 };
 const budgetFor = (backend: string) => Number(process.env.BENCH_BUDGET_S ?? BUDGET_S[backend] ?? 60);
 /** cpu is the last-resort fallback: P1 alone shows its kernels; P2-P4 on it would double the run time. */
 const ONLY: Record<string, string[] | undefined> = { cpu: ['P1', 'P1-z'] };
-
-async function startBackend(backend: string): Promise<string> {
-  const cpu = machineDescription(`Node ${process.version}`);
-  if (backend === 'webgpu') {
-    const { initWebGpuNode } = await import('../../src/test-support/webgpu-node');
-    const r = await initWebGpuNode();
-    if (!r.ok) throw new Error(r.reason);
-    return `WebGPU through Dawn (npm webgpu) on ${r.adapter}: SwiftShader, Vulkan on the CPU, not a GPU; ${cpu}`;
-  }
-  if (backend === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
-    // One thread, as in the app's worker (the threaded build hangs there).
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
-  await tf.ready();
-  if (backend === 'wasm') {
-    registerWasmTrainingKernels();
-    const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-    return `WebAssembly (tfjs-backend-wasm${simd ? ', SIMD' : ''}, 1 thread); ${cpu}`;
-  }
-  return `plain JavaScript (tfjs cpu); ${cpu}`;
-}
 
 async function child(backend: string, out: string): Promise<void> {
   const device = await startBackend(backend);

@@ -1,7 +1,8 @@
 // BENCHMARKS.md: the generated tables live between two markers; everything outside them (the
 // findings, written from these numbers) is kept when the benchmarks run again.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { BenchRecord } from '../../src/bench/records';
+import { suiteOf, type BenchRecord } from '../../src/bench/records';
+import { memorySection } from './report-memory';
 import type { ResultsFile, RunInfo } from './results';
 
 export const REPORT_PATH = 'BENCHMARKS.md';
@@ -89,12 +90,10 @@ function section(run: RunInfo, records: BenchRecord[]): string {
 }
 
 export function generated(results: ResultsFile): string {
-  const parts = results.runs.map((run) =>
-    section(
-      run,
-      results.records.filter((r) => r.runtime === run.runtime),
-    ),
-  );
+  const parts = results.runs.map((run) => {
+    const own = results.records.filter((r) => r.runtime === run.runtime && suiteOf(r) === suiteOf(run));
+    return suiteOf(run) === 'memory' ? memorySection(run, own) : section(run, own);
+  });
   return [START, '', ...parts.flatMap((p) => [p, '']), END].join('\n');
 }
 

@@ -3,12 +3,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
-import type { BenchRecord, Runtime } from '../../src/bench/records';
+import { suiteOf, type BenchRecord, type Runtime, type Suite } from '../../src/bench/records';
 
 export const RESULTS_PATH = 'bench/results.json';
 
 export interface RunInfo {
   runtime: Runtime;
+  /** Absent on timing runs; 'memory' for bench:memory and bench:memory:browser. */
+  suite?: Suite;
   date: string;
   /** CPU, cores, memory, and the runtime's version. */
   machine: string;
@@ -40,17 +42,38 @@ export function readResults(path = RESULTS_PATH): ResultsFile {
   return { runs: r.runs ?? [], records: r.records ?? [] };
 }
 
-/** Replaces `runtime`'s run and records, keeps the other runtime's, and writes the file. */
-export function mergeResults(info: RunInfo, records: BenchRecord[], path = RESULTS_PATH): ResultsFile {
+/**
+ * Replaces the run of `info`'s runtime and suite, and the stored records `replaces` picks (by
+ * default all of that runtime and suite); keeps everything else, and writes the file.
+ */
+export function mergeResults(
+  info: RunInfo,
+  records: BenchRecord[],
+  path = RESULTS_PATH,
+  replaces: (old: BenchRecord) => boolean = (r) => r.runtime === info.runtime && suiteOf(r) === suiteOf(info),
+): ResultsFile {
   const old = readResults(path);
+  const sameRun = (r: RunInfo) => r.runtime === info.runtime && suiteOf(r) === suiteOf(info);
   const next: ResultsFile = {
-    runs: [...old.runs.filter((r) => r.runtime !== info.runtime), info],
-    records: [...old.records.filter((r) => r.runtime !== info.runtime), ...records],
+    runs: [...old.runs.filter((r) => !sameRun(r)), info],
+    records: [...old.records.filter((r) => !replaces(r)), ...records],
   };
+  // Timing before memory, Node before Chromium; a stable sort keeps each run's own order.
+  const suites: Suite[] = ['timing', 'memory'];
   const order: Runtime[] = ['node', 'chromium'];
-  next.runs.sort((a, b) => order.indexOf(a.runtime) - order.indexOf(b.runtime));
-  next.records.sort((a, b) => order.indexOf(a.runtime) - order.indexOf(b.runtime));
+  const key = (r: { runtime: Runtime; suite?: Suite }) =>
+    suites.indexOf(suiteOf(r)) * order.length + order.indexOf(r.runtime);
+  next.runs.sort((a, b) => key(a) - key(b));
+  next.records.sort((a, b) => key(a) - key(b));
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(next, null, 2) + '\n');
   return next;
+}
+
+/** A memory run replaces only the stored memory records of the backends and cases it measured. */
+export function replacesMemory(runtime: Runtime, records: BenchRecord[]): (old: BenchRecord) => boolean {
+  return (r) =>
+    r.runtime === runtime &&
+    suiteOf(r) === 'memory' &&
+    records.some((n) => n.backend === r.backend && n.name === r.name);
 }

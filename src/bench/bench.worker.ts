@@ -8,7 +8,9 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { kernelFor, registerWasmTrainingKernels } from '../core';
 import { loadDemoFiles } from './demo';
+import { MEMORY_CASES, memoryRecord, runMemoryCase, SMALL_MEMORY_CASES } from './memory';
 import type { BenchEvent, BenchRequest } from './protocol';
+import type { BenchRecord } from './records';
 import { runSuite } from './suite';
 
 const post = (e: BenchEvent) => self.postMessage(e);
@@ -43,11 +45,37 @@ async function start(backend: BenchRequest['backend']): Promise<string> {
   return `WebGPU on ${await adapterText()}; ${where}`;
 }
 
+/** Issue 5, part 3: the memory cases, one after another, on the started backend. */
+async function memorySuite(req: BenchRequest, device: string): Promise<BenchRecord[]> {
+  const table = req.small ? SMALL_MEMORY_CASES : MEMORY_CASES;
+  const records: BenchRecord[] = [];
+  for (const name of req.cases ?? ['M1']) {
+    const c = table[name];
+    if (!c) throw new Error(`unknown memory case ${name}`);
+    post({ type: 'log', line: `${name}: ${c.title}` });
+    const r = await runMemoryCase(c, {
+      kernel: kernelFor(req.backend),
+      log: (line) => post({ type: 'log', line }),
+    });
+    records.push(memoryRecord(r, 'chromium', device));
+    const m = records[records.length - 1].memory!;
+    post({
+      type: 'log',
+      line: `${name}: extra ${(m.extraBytes / 2 ** 20).toFixed(1)} MiB, ratio ${m.ratio}, ${r.seconds.toFixed(1)} s, leaked ${m.leakedTensors}`,
+    });
+  }
+  return records;
+}
+
 self.onmessage = async (e: MessageEvent<BenchRequest>) => {
   const req = e.data;
   try {
     const device = await start(req.backend);
     post({ type: 'log', line: `device: ${device}` });
+    if (req.suite === 'memory') {
+      post({ type: 'done', records: await memorySuite(req, device) });
+      return;
+    }
     const demo = await loadDemoFiles(async (p) => {
       const res = await fetch(new URL(p, req.demoBase));
       if (!res.ok) throw new Error(`${p}: HTTP ${res.status}`);

@@ -1,6 +1,7 @@
 // The bench page: starts the benchmark worker on the backend named in the URL
 // (bench.html?backend=webgpu|wasm&runs=5&budget=40) and exposes progress on window.__bench,
-// which scripts/bench/browser.ts polls.
+// which scripts/bench/browser.ts polls. bench.html?suite=memory&cases=M1[&small] runs the memory
+// cases (issue 5, part 3) instead; e2e/memory.spec.ts drives that.
 import type { BenchRecord } from './records';
 import type { BenchEvent, BenchRequest } from './protocol';
 
@@ -55,6 +56,13 @@ const req: BenchRequest = {
   runs: Number(params.get('runs') ?? 5),
   budgetS: Number(params.get('budget') ?? 40),
   demoBase: new URL('demo/', location.href).href,
+  suite: params.get('suite') === 'memory' ? 'memory' : 'timing',
+  cases: (params.get('cases') ?? 'M1').split(','),
+  small: params.has('small'),
 };
-show(`backend ${backend}, ${req.runs} runs, budget ${req.budgetS} s per measurement`);
+show(
+  req.suite === 'memory'
+    ? `backend ${backend}, memory cases ${req.cases!.join(', ')}${req.small ? ' (small sizes)' : ''}`
+    : `backend ${backend}, ${req.runs} runs, budget ${req.budgetS} s per measurement`,
+);
 worker.postMessage(req);

@@ -7,6 +7,11 @@ export interface BenchRequest {
   budgetS: number;
   /** Absolute URL of the demo folder (the worker's own URL lies under assets/). */
   demoBase: string;
+  /** 'memory': the memory cases of src/bench/memory.ts instead of the timing suite. */
+  suite?: 'timing' | 'memory';
+  /** Memory cases to run (M1, M2, M3), in their full or their unit-test sizes. */
+  cases?: string[];
+  small?: boolean;
 }
 
 export type BenchEvent =

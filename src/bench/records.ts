@@ -3,9 +3,49 @@
 
 export type Runtime = 'node' | 'chromium';
 
+/** Timing records (npm run bench, bench:browser) or sensitivity-memory ones (bench:memory). */
+export type Suite = 'timing' | 'memory';
+
+/** Records written before suites existed have none: they are timing records. */
+export const suiteOf = (r: { suite?: Suite }): Suite => r.suite ?? 'timing';
+
+/** Issue 5, part 3 (src/bench/memory.ts): bytes of tensor memory around one sensitivity pass. */
+export interface MemoryFigures {
+  /** When this case was measured: a memory run may replace some records and keep others. */
+  date: string;
+  params: number;
+  points: number;
+  chunkPoints: number;
+  /** tf.memory().numBytes before the pass (model and batch), its peak during it, and the difference. */
+  beforeBytes: number;
+  peakBytes: number;
+  extraBytes: number;
+  largestWeightBytes: number;
+  /** One chunk of activations: captured inputs + outputs of every prunable layer for chunkPoints points. */
+  chunkBytes: number;
+  /** (extraBytes - chunkBytes) / largestWeightBytes, to be at most `bound`. */
+  ratio: number;
+  bound: number;
+  /** Peak of distinct data buffers made during the pass (views not counted), and its ratio. */
+  newDataPeakBytes: number;
+  newDataRatio: number;
+  /** The backend's own figure (webgpu: buffers allocated incl. the pool; wasm: heap size), or null. */
+  backendMetric: string | null;
+  backendBeforeBytes: number | null;
+  backendPeakBytes: number | null;
+  /** Every figure the backend reports (webgpu: numBytesInGPU in use, numBytesAllocatedInGPU with the pool). */
+  backendAll: Array<{ metric: string; beforeBytes: number; peakBytes: number }>;
+  /** Node only: process RSS before and at its sampled peak (every 50 ms at most). */
+  rssBeforeBytes: number | null;
+  rssPeakBytes: number | null;
+  leakedTensors: number;
+}
+
 export interface BenchRecord {
-  /** P1..P4 of issue 5, or an extra measurement ('prepare'). */
+  /** P1..P4 of issue 5, or an extra measurement ('prepare'); M1..M3 for memory records. */
   name: string;
+  /** Absent on timing records. */
+  suite?: Suite;
   /** What was timed against what, in words. */
   title: string;
   runtime: Runtime;
@@ -30,6 +70,8 @@ export interface BenchRecord {
   cpuBaselineMs?: number;
   /** Medians of per-run figures (trials of the budget search, time split between prune and evaluate). */
   details?: Record<string, number>;
+  /** Memory records only (then medianMs is the one pass's time and baselineMs a forward pass's). */
+  memory?: MemoryFigures;
 }
 
 export const TARGETS: Record<string, number> = { P1: 3, P2: 4, P3: 1.5, P4: 1.3 };
