@@ -5,11 +5,13 @@
 //
 // where extra = peak - before of tf.memory().numBytes. The chunk of activations is defined here as
 //
-//   chunk = min(chunkPoints, points) x 4 bytes x sum over prunable layers of
-//           (input values + output values of the layer, per point)
+//   chunk = min(chunkPoints, points) x 4 bytes x (sum over prunable layers of (in + out)
+//                                                 + max over prunable layers of (in + 2 out))
 //
-// with chunkPoints = computeSensitivities' own (defaultChunkPoints unless given): the captured
-// layer inputs of one forward pass plus the layer outputs (Z) computed from them. The result's
+// in / out: a layer's input / output values per point. chunkPoints = computeSensitivities' own
+// (defaultChunkPoints unless given). The sum is one forward pass (the captured layer inputs and the
+// layer outputs); the max is the layer being scored: one sign copy of its input (§1.3) and Z for
+// both signs. All of it scales with chunkPoints, none with the weights. The result's
 // `ratio` = (extra - chunk) / largest weight must be <= 4. Runtime-neutral (Node, browser worker).
 import * as tf from '@tensorflow/tfjs';
 import { analyzeModel, type PrunableLayer, type SensitivityKernel } from '../core';
@@ -152,10 +154,12 @@ export function memoryBatch(c: MemoryCase): tf.Tensor {
 const perPoint = (t: tf.SymbolicTensor | tf.SymbolicTensor[]) =>
   (Array.isArray(t) ? t[0] : t).shape.slice(1).reduce((a: number, b) => a * (b ?? 1), 1);
 
-/** Bytes of one chunk of activations: captured inputs plus outputs of every prunable layer (see top). */
+/** Bytes of one chunk of activations: the forward pass, plus the scored layer's working set (see top). */
 export function chunkBytes(layers: PrunableLayer[], points: number): number {
-  const values = layers.reduce((s, p) => s + perPoint(p.layer.input) + perPoint(p.layer.output), 0);
-  return points * values * 4;
+  const io = (p: PrunableLayer) => ({ in: perPoint(p.layer.input), out: perPoint(p.layer.output) });
+  const pass = layers.reduce((s, p) => s + io(p).in + io(p).out, 0);
+  const scored = Math.max(0, ...layers.map((p) => io(p).in + 2 * io(p).out));
+  return points * (pass + scored) * 4;
 }
 
 export interface MemoryResult {

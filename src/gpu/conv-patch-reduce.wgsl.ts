@@ -1,10 +1,11 @@
 // WGSL for ConvPatchReduceProgram (conv-patch-reduce.ts).
 //
-// Declared by tfjs's preamble: X [N, H, W, C] (layer input, NHWC), Zp / Zn [N, Ho, Wo, out] (pre-
-// activations of W+ and W-), W [F, out] (the kernel, both signs), Into [F, out] (running maximum),
-// uniforms.xShape / zpShape, setOutputAtIndex, localId, workgroupId, localIndex. Declared by the TS
-// side (prelude.ts): THREADS, TILE, TILE_K, EPS32, zRule, weightIsPositive, writeTile, MEAN (bool),
-// and uniforms kernel (kh, kw), strides, dilation, pads (top, left), pointsPerSplit.
+// Declared by tfjs's preamble: X [N, H, W, C] (layer input, NHWC), Z [2N, Ho, Wo, out] (pre-
+// activations of W+, then of W-, as SignedZProgram writes them), W [F, out] (the kernel, both signs),
+// Into [F, out] (running maximum), uniforms.xShape / zShape, setOutputAtIndex, localId, workgroupId,
+// localIndex. Declared by the TS side: THREADS, TILE, TILE_K, EPS32, zRule, weightIsPositive,
+// writeTile (prelude.ts), patchValue (patch.wgsl.ts), MEAN (bool), and uniforms kernel (kh, kw),
+// strides, dilation, pads (top, left), pointsPerSplit.
 //
 // Rows of the reduction are q = n*L + p over points n and output positions p (L = Ho*Wo), which is
 // also Z's row-major order. Patches P[q, j] are read straight from X, j = (u*kw + v)*C + c:
@@ -19,28 +20,13 @@ var<workgroup> tileP : array<array<f32, TILE>, TILE_K>;
 var<workgroup> tileVp : array<array<f32, TILE>, TILE_K>;
 var<workgroup> tileVn : array<array<f32, TILE>, TILE_K>;
 
-fn patchValue(q : i32, j : i32, positions : i32) -> f32 {
-  let inH = uniforms.xShape[1];
-  let inW = uniforms.xShape[2];
-  let channels = uniforms.xShape[3];
-  let outW = uniforms.zpShape[2];
-  let n = q / positions;
-  let p = q - n * positions;
-  let oy = p / outW;
-  let ox = p - oy * outW;
-  let uv = j / channels;
-  let c = j - uv * channels;
-  let u = uv / uniforms.kernel[1];
-  let v = uv - u * uniforms.kernel[1];
-  let iy = oy * uniforms.strides[0] + u * uniforms.dilation[0] - uniforms.pads[0];
-  let ix = ox * uniforms.strides[1] + v * uniforms.dilation[1] - uniforms.pads[1];
-  if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) { return 0.0; }
-  return X[((n * inH + iy) * inW + ix) * channels + c];
-}
-
 fn main() {
-  let positions = uniforms.zpShape[1] * uniforms.zpShape[2];
-  let outs = uniforms.zpShape[3];
+  // Z is [2N, Ho, Wo, out]: Z+ of the N points, then their Z- (tfjs cannot index a 5-D shape).
+  let points = uniforms.zShape[0] / 2;
+  let positions = uniforms.zShape[1] * uniforms.zShape[2];
+  let outW = uniforms.zShape[2];
+  let outs = uniforms.zShape[3];
+  let half = points * positions * outs;
   let fanIn = uniforms.kernel[0] * uniforms.kernel[1] * uniforms.xShape[3];
   let tx = i32(localId.x);
   let ty = i32(localId.y);
@@ -48,7 +34,7 @@ fn main() {
   let j0 = i32(workgroupId.y) * TILE;
   let split = i32(workgroupId.z);
   let qBegin = split * uniforms.pointsPerSplit * positions;
-  let qEnd = min(uniforms.zpShape[0], (split + 1) * uniforms.pointsPerSplit) * positions;
+  let qEnd = min(points, (split + 1) * uniforms.pointsPerSplit) * positions;
   let invL = 1.0 / f32(positions);
 
   // Strided ownership as in the dense program: best*[c] is (j0 + ty + r*THREADS, i0 + tx + c*THREADS).
@@ -79,11 +65,11 @@ fn main() {
       var vn = 0.0;
       if (q < qEnd) {
         let j = j0 + c;
-        if (j < fanIn) { a = patchValue(q, j, positions); }
+        if (j < fanIn) { a = patchValue(q, j, positions, outW); }
         let i = i0 + c;
         if (i < outs) {
-          vp = zRule(Zp[q * outs + i]);
-          vn = zRule(Zn[q * outs + i]);
+          vp = zRule(Z[q * outs + i]);
+          vn = zRule(Z[half + q * outs + i]);
         }
       }
       tileP[k][c] = a;

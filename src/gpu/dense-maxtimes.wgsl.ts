@@ -1,10 +1,11 @@
 // WGSL for DenseMaxTimesProgram (dense-maxtimes.ts). Kept in a .ts module rather than a .wgsl file
 // because `?raw` imports work under Vite and Vitest but not under tsx (CLI, scripts).
 //
-// Declared by tfjs's preamble: A [rows, F] (layer input), Zp / Zn [rows, out] (pre-activations of
-// W+ and W-), W [F, out] (the kernel, both signs), Into [F, out] (running maximum), uniforms.aShape /
-// zpShape, setOutputAtIndex, localId, workgroupId, localIndex. Declared by the TS side (prelude.ts):
-// THREADS, TILE, TILE_K, EPS32, zRule, and uniforms.rowsPerSplit.
+// Declared by tfjs's preamble: A [rows, F] (layer input), Z [2, rows, out] (pre-activations of W+
+// and W-, as SignedZProgram writes them), W [F, out] (the kernel, both signs), Into [F, out] (running
+// maximum), uniforms.aShape / zShape, setOutputAtIndex, localId, workgroupId, localIndex. Declared by
+// the TS side (prelude.ts): THREADS, TILE, TILE_K, EPS32, zRule, weightIsPositive, writeTile, and
+// uniforms.rowsPerSplit.
 //
 // Output [splits, F, out]: split s covers rows [s*rowsPerSplit, (s+1)*rowsPerSplit) and holds
 //   max(Into[j, i], |W[j, i]| * max over its rows n of A[n, j] * V±[n, i]),  ± = sign of W[j, i],
@@ -18,7 +19,8 @@ var<workgroup> tileN : array<array<f32, TILE>, TILE_K>;
 fn main() {
   let rows = uniforms.aShape[0];
   let fanIn = uniforms.aShape[1];
-  let outs = uniforms.zpShape[1];
+  let outs = uniforms.zShape[2];
+  let half = rows * outs;
   let tx = i32(localId.x);
   let ty = i32(localId.y);
   let i0 = i32(workgroupId.x) * TILE;
@@ -56,8 +58,8 @@ fn main() {
         if (j < fanIn) { a = A[n * fanIn + j]; }
         let i = i0 + c;
         if (i < outs) {
-          vp = zRule(Zp[n * outs + i]);
-          vn = zRule(Zn[n * outs + i]);
+          vp = zRule(Z[n * outs + i]);
+          vn = zRule(Z[half + n * outs + i]);
         }
       }
       tileA[k][c] = a;

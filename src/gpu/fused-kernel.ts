@@ -7,8 +7,8 @@ import { checkConvInputs, checkShapes } from '../core/sensitivity/kernel-checks'
 import { ConvPatchReduceProgram } from './conv-patch-reduce';
 import { DenseMaxTimesProgram } from './dense-maxtimes';
 import { MaxOverSplitsProgram } from './max-over-splits';
-import { activeWebGpuBackend, runProgram } from './run-program';
-import { signedPreActivations } from '../core/sensitivity/signed-z';
+import { activeWebGpuBackend, runProgram, type ProgramUniforms } from './run-program';
+import { SignedZProgram } from './signed-z';
 import { TILE, TILE_K } from './tiling';
 
 export interface WebGpuFusedOptions {
@@ -44,7 +44,7 @@ export function planSplits(
 }
 
 function foldSplits(backend: WebGPUBackend, partial: tf.Tensor, fanIn: number, outs: number): tf.Tensor2D {
-  if (partial.shape[0] === 1) return partial.reshape([fanIn, outs]);
+  if (partial.rank === 2) return partial as tf.Tensor2D;
   return runProgram(backend, new MaxOverSplitsProgram(fanIn, outs), [partial]) as tf.Tensor2D;
 }
 
@@ -56,6 +56,12 @@ function asFloat<T extends tf.Tensor>(t: T): T {
 function deviceBufferLimit(backend: WebGPUBackend): number {
   const limits = backend.device.limits;
   return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+}
+
+/** Uniforms of a Dense SignedZProgram: the row count; the conv geometry is unused there. */
+function signedZUniforms(rows: number): ProgramUniforms {
+  const zero = { type: 'int32' as const, data: [0, 0] };
+  return [{ type: 'int32', data: [rows] }, zero, zero, zero, zero, zero];
 }
 
 export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): SensitivityKernel {
@@ -77,7 +83,7 @@ export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): Sensi
   function dense(backend: WebGPUBackend, a: tf.Tensor2D, w: tf.Tensor2D, into: tf.Tensor2D): tf.Tensor2D {
     const [rows, fanIn] = a.shape;
     const outs = w.shape[1];
-    const [zp, zn] = signedPreActivations(w, (ws) => tf.matMul(a, ws));
+    const z = runProgram(backend, new SignedZProgram(rows, outs, false), [a, w], signedZUniforms(rows));
     // Each split should stage at least one full tile of rows, or the tile loop idles.
     const { splits, unitsPerSplit } = planSplits(
       fanIn,
@@ -89,7 +95,7 @@ export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): Sensi
     const partial = runProgram(
       backend,
       new DenseMaxTimesProgram(fanIn, outs, splits),
-      [a, zp, zn, w, into],
+      [a, z, w, into],
       [{ type: 'int32', data: [unitsPerSplit] }],
     );
     return foldSplits(backend, partial, fanIn, outs);
@@ -107,17 +113,21 @@ export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): Sensi
     const [kh, kw, , outs] = w.shape;
     const fanIn = kh * kw * channels;
     const { outH, outW, pad } = convOutput(inH, inW, g);
-    // Explicit padding: the program indexes patches with the same (top, left) that Z was made with.
-    const padding: [[number, number], [number, number], [number, number], [number, number]] = [
-      [0, 0],
-      [pad.top, pad.bottom],
-      [pad.left, pad.right],
-      [0, 0],
-    ];
-    const [zp, zn] = signedPreActivations(w, (ws) =>
-      tf.conv2d(a, ws, g.strides, padding, 'NHWC', g.dilation),
-    );
+    // Both programs index patches with the same (top, left) padding, so Z and the reduction agree.
     const positions = outH * outW;
+    const w2 = w.reshape([fanIn, outs]);
+    const geometry: ProgramUniforms = [
+      { type: 'int32', data: [kh, kw] },
+      { type: 'int32', data: g.strides },
+      { type: 'int32', data: g.dilation },
+      { type: 'int32', data: [pad.top, pad.left] },
+    ];
+    const z = runProgram(
+      backend,
+      new SignedZProgram(points * positions, outs, true),
+      [a, w2],
+      [{ type: 'int32', data: [points * positions] }, ...geometry, { type: 'int32', data: [outH, outW] }],
+    ).reshape([2 * points, outH, outW, outs]);
     const { splits, unitsPerSplit } = planSplits(
       fanIn,
       outs,
@@ -129,14 +139,8 @@ export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): Sensi
     const partial = runProgram(
       backend,
       program,
-      [a, zp, zn, w.reshape([fanIn, outs]), into],
-      [
-        { type: 'int32', data: [kh, kw] },
-        { type: 'int32', data: g.strides },
-        { type: 'int32', data: g.dilation },
-        { type: 'int32', data: [pad.top, pad.left] },
-        { type: 'int32', data: [unitsPerSplit] },
-      ],
+      [a, z, w2, into],
+      [...geometry, { type: 'int32', data: [unitsPerSplit] }],
     );
     return foldSplits(backend, partial, fanIn, outs);
   }

@@ -2,6 +2,7 @@
 // final write that every program does the same way. The TS side prepends it to each program body.
 import { THREADS, TILE, TILE_K } from './tiling';
 
+/** Tile constants and the z rule: every program. */
 export function wgslPrelude(): string {
   return /* wgsl */ `
 const THREADS : i32 = ${THREADS};
@@ -14,7 +15,11 @@ fn zRule(z : f32) -> f32 {
   let m = abs(z);
   return select(1.0 / m, 0.0, m <= EPS32);
 }
+`;
+}
 
+/** Sign lookup and the final max(Into, |W| * best) write: the max-times programs (inputs W, Into). */
+export const SIGNED_OUTPUT_WGSL = /* wgsl */ `
 // For the 4 outputs (j, i + c*THREADS) of one thread row: is the weight positive? Outside the
 // kernel the answer is irrelevant (nothing is written there).
 fn weightIsPositive(j : i32, i : i32, fanIn : i32, outs : i32) -> vec4<bool> {
@@ -48,4 +53,3 @@ fn writeTile(s : i32, j : i32, i : i32, fanIn : i32, outs : i32,
   }
 }
 `;
-}

@@ -137,16 +137,17 @@ describe('computeSensitivities over several groups and small buffers', () => {
   it('sizes chunks below the device buffer limit and gets the same answer', async () => {
     const info = analyzeModel(model);
     const x = tf.tensor2d(points.map((p) => Array.from(p)));
-    // Exactly one kernel fits, and WIDTH points of the widest per-point tensor (WIDTH floats).
+    // Exactly one kernel fits, and WIDTH / 2 points of the widest per-point tensor (Z for both
+    // signs, 2 * WIDTH floats).
     const limit = 4 * WIDTH * WIDTH;
     expect(defaultChunkPoints(info.prunable, x, Infinity)).toBe(64);
-    expect(defaultChunkPoints(info.prunable, x, limit)).toBe(WIDTH);
+    expect(defaultChunkPoints(info.prunable, x, limit)).toBe(WIDTH / 2);
     const rows: number[] = [];
     const res = await computeSensitivities(model, info.prunable, x, {
       reductions: ['max'],
       kernel: spyKernel(cpuLoopsKernel, limit, rows),
     });
-    expect(Math.max(...rows)).toBe(WIDTH);
+    expect(Math.max(...rows)).toBe(WIDTH / 2);
     info.prunable.forEach((p, l) => expectClose(res.get('max')!.get(p.key)!, want[l]));
     x.dispose();
   });

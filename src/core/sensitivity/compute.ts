@@ -26,10 +26,10 @@ const CAPTURE_BUDGET_FLOATS = 8 * 1024 * 1024;
  */
 export function defaultChunkPoints(layers: PrunableLayer[], x: tf.Tensor, maxBufferBytes = Infinity): number {
   const xPerPoint = x.size / Math.max(1, x.shape[0]);
-  // Per point, a layer's input is at most its patches (F·L) and its Z is out·L; the model input
-  // approximates the first layer's when a conv's patches overlap.
+  // Per point, a layer's input is at most its patches (F·L) and its Z for both signs is 2·out·L
+  // (one tensor on webgpu); the model input approximates the first layer's when patches overlap.
   const perPoint = layers.reduce((s, p) => s + p.fanIn * p.positions, 0) + xPerPoint;
-  const largest = Math.max(xPerPoint, ...layers.map((p) => Math.max(p.fanIn, p.out) * p.positions));
+  const largest = Math.max(xPerPoint, ...layers.map((p) => Math.max(p.fanIn, 2 * p.out) * p.positions));
   const byBuffer = Math.floor(maxBufferBytes / 4 / largest);
   return Math.max(1, Math.min(64, Math.floor(CAPTURE_BUDGET_FLOATS / perPoint), byBuffer));
 }
@@ -56,13 +56,16 @@ export function accumulatorGroups(layers: PrunableLayer[], reductions: Reduction
   return groups;
 }
 
-/** §1.3: an input with negative entries becomes two non-negative copies (A⁺, A⁻). */
-async function signCopies(a: tf.Tensor): Promise<tf.Tensor[]> {
+/**
+ * §1.3: an input with negative entries becomes two non-negative copies (A⁺, A⁻). Returned as makers,
+ * so that one copy exists at a time; a non-negative input is used as it is (maker returns `a`).
+ */
+async function signCopies(a: tf.Tensor): Promise<Array<() => tf.Tensor>> {
   const minT = tf.min(a);
   const min = (await minT.data())[0];
   minT.dispose();
-  if (min >= 0) return [a.clone()];
-  return [tf.relu(a), tf.tidy(() => tf.relu(tf.neg(a)))];
+  if (min >= 0) return [() => a];
+  return [() => tf.relu(a), () => tf.tidy(() => tf.relu(tf.neg(a)))];
 }
 
 function kernelCall(
@@ -150,20 +153,21 @@ async function groupSensitivities(
       xc.dispose();
       try {
         for (let li = 0; li < layers.length; li++) {
-          const copies = await signCopies(inputs.get(layers[li].key)!);
-          // The raw input is not needed once its sign copies exist.
-          inputs.get(layers[li].key)!.dispose();
-          try {
-            for (const copy of copies) {
+          const input = inputs.get(layers[li].key)!;
+          for (const make of await signCopies(input)) {
+            const copy = make();
+            try {
               distinct(layers[li]).forEach((red, ri) => {
                 const old = accs[li][ri];
                 accs[li][ri] = kernelCall(layers[li], copy, weights[li], red, kernel, old);
                 old.dispose();
               });
+            } finally {
+              if (copy !== input) copy.dispose();
             }
-          } finally {
-            copies.forEach((c) => c.dispose());
           }
+          // This layer is done with its input for this chunk.
+          input.dispose();
         }
       } finally {
         inputs.forEach((t) => t.isDisposed || t.dispose());
