@@ -4,11 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { SensitivityKernel } from '../core';
 import { plainKernel } from '../core/sensitivity/plain';
 import type { ConvGeometry } from '../core/types';
+import { signedZConv, signedZDense } from '../gpu/fused-kernel';
 import type { BenchCase, Op } from './timing';
 
 interface KernelCase extends BenchCase {
-  /** Z = a·W+ and a·W- alone, read back. */
+  /** Z = a·W+ and a·W- alone by two tfjs ops, read back. */
   zOnly: Op;
+  /** The same by the fused kernel's one-pass program (webgpu only). */
+  zFused: Op;
 }
 
 /** mulberry32: deterministic inputs, so every backend and run sees the same numbers. */
@@ -57,6 +60,7 @@ export function denseCase(kernel: SensitivityKernel, points = DENSE.points): Ker
     },
     baseline: async () => readAll([tf.matMul(a, wt)]),
     zOnly: async () => readAll([tf.matMul(a, wPos), tf.matMul(a, wNeg)]),
+    zFused: async () => readAll([signedZDense(a, wt)]),
     dispose: () => tf.dispose([a, wt, wPos, wNeg, into]),
   };
 }
@@ -80,6 +84,7 @@ export function convCase(kernel: SensitivityKernel, points = CONV.points): Kerne
     },
     baseline: async () => readAll([tf.conv2d(a, wt, 1, 'same')]),
     zOnly: async () => readAll([tf.conv2d(a, wPos, 1, 'same'), tf.conv2d(a, wNeg, 1, 'same')]),
+    zFused: async () => readAll([signedZConv(a, wt, g)]),
     dispose: () => tf.dispose([a, wt, wPos, wNeg, into]),
   };
 }
@@ -88,11 +93,12 @@ export function convCase(kernel: SensitivityKernel, points = CONV.points): Kerne
  * The part of P1/P2 every kernel shares: Z = a·W for both signs (two matMuls or two conv2ds). Its
  * ratio (about 2) is the floor of any kernel; the rest of P1/P2 is the kernel's own reduction.
  */
-export function zOnlyCase(kind: 'dense' | 'conv', points: number): BenchCase {
+export function zOnlyCase(kind: 'dense' | 'conv', points: number, fused = false): BenchCase {
   const c = kind === 'dense' ? denseCase(plainKernel, points) : convCase(plainKernel, points);
+  const how = fused ? 'one fused pass' : 'two tfjs ops';
   return {
     ...c,
-    title: `Z for both signs only (${c.title.replace(/ \/ .*$/, '')}) / the same baseline`,
-    measured: c.zOnly,
+    title: `Z for both signs only, ${how} (${c.title.replace(/ \/ .*$/, '')}) / the same baseline`,
+    measured: fused ? c.zFused : c.zOnly,
   };
 }

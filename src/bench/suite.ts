@@ -218,21 +218,24 @@ export async function runSuite(o: SuiteOptions): Promise<BenchRecord[]> {
       unit: 'points',
       make: (n) => convCase(k, n),
     });
-  // Where P1/P2 time goes: the two Z products alone, on the same inputs and baseline.
-  await run({
-    name: 'P1-z',
-    variant: 'matMul x2',
-    ladder: halvings(DENSE.points, 1),
-    unit: 'points',
-    make: (n) => zOnlyCase('dense', n),
-  });
-  await run({
-    name: 'P2-z',
-    variant: 'conv2d x2',
-    ladder: halvings(CONV.points, 1),
-    unit: 'points',
-    make: (n) => zOnlyCase('conv', n),
-  });
+  // Where P1/P2 time goes: the Z products alone, on the same inputs and baseline; by two tfjs ops
+  // (what cpu-loops does) and, on webgpu, by the fused kernel's one-pass program.
+  for (const fused of o.backend === 'webgpu' ? [false, true] : [false]) {
+    await run({
+      name: 'P1-z',
+      variant: fused ? 'signed-z pass' : 'matMul x2',
+      ladder: halvings(DENSE.points, 1),
+      unit: 'points',
+      make: (n) => zOnlyCase('dense', n, fused),
+    });
+    await run({
+      name: 'P2-z',
+      variant: fused ? 'signed-z pass' : 'conv2d x2',
+      ladder: halvings(CONV.points, 1),
+      unit: 'points',
+      make: (n) => zOnlyCase('conv', n, fused),
+    });
+  }
   if (!o.demo || (o.only && !o.only.some((n) => ['P3', 'P4', 'prepare'].includes(n)))) return records;
 
   const demo = await Demo.open(o.demo, o.kernels[0]);

@@ -14,7 +14,13 @@ import {
   rng,
 } from '../test-support/sensitivity-reference';
 import { initWebGpuNode } from '../test-support/webgpu-node';
-import { createWebGpuFusedKernel, planSplits, webgpuFusedKernel } from './fused-kernel';
+import {
+  createWebGpuFusedKernel,
+  planSplits,
+  signedZConv,
+  signedZDense,
+  webgpuFusedKernel,
+} from './fused-kernel';
 
 const setup = await initWebGpuNode();
 if (!setup.ok) console.warn(`Skipping WebGPU kernel tests: ${setup.reason}`);
@@ -175,6 +181,35 @@ describe.skipIf(!setup.ok)(`webgpu-fused kernel (${setup.ok ? setup.adapter : 'n
       tf.dispose([xt, wt, into]);
     });
   }
+
+  it('signed Z: one pass gives what two tfjs products on W+ and W- give', async () => {
+    const rand = rng(41);
+    const a = tf.tensor2d(randomInput(70 * 33, rand), [70, 33]);
+    const w = tf.tensor2d(randomSplitWeights(33 * 67, rand).w, [33, 67]);
+    const x = tf.tensor4d(randomInput(3 * 9 * 7 * 2, rand), [3, 9, 7, 2]);
+    const wc = tf.tensor4d(randomSplitWeights(3 * 3 * 2 * 5, rand).w, [3, 3, 2, 5]);
+    const g = geo(3, 2, 1, 'same');
+    const cases: Array<[tf.Tensor, tf.Tensor]> = [
+      [
+        signedZDense(a, w),
+        tf.tidy(() => tf.stack([tf.matMul(a, tf.relu(w)), tf.matMul(a, tf.minimum(w, 0))])),
+      ],
+      [
+        signedZConv(x, wc, g),
+        tf.tidy(() =>
+          tf.concat([
+            tf.conv2d(x, tf.relu(wc), 2, 'same'),
+            tf.conv2d(x, tf.minimum(wc, 0) as tf.Tensor4D, 2, 'same'),
+          ]),
+        ),
+      ],
+    ];
+    for (const [got, want] of cases) {
+      expect(got.shape).toEqual(want.shape);
+      expectClose(await got.data(), await want.data(), `Z ${got.shape}`);
+    }
+    tf.dispose([a, w, x, wc, ...cases.flat()]);
+  });
 
   it('releases its device buffers: numDataIds and numBytes return to where they were', async () => {
     const rand = rng(3);

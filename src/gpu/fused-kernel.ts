@@ -58,10 +58,40 @@ function deviceBufferLimit(backend: WebGPUBackend): number {
   return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
 }
 
-/** Uniforms of a Dense SignedZProgram: the row count; the conv geometry is unused there. */
-function signedZUniforms(rows: number): ProgramUniforms {
+/** Z+ and Z- of a Dense layer in one pass: [2, rows, out]. */
+export function signedZDense(a: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor3D {
+  const backend = activeWebGpuBackend('signed Z');
+  const rows = a.shape[0];
+  // The conv geometry uniforms are unused by the Dense variant.
   const zero = { type: 'int32' as const, data: [0, 0] };
-  return [{ type: 'int32', data: [rows] }, zero, zero, zero, zero, zero];
+  const uniforms: ProgramUniforms = [{ type: 'int32', data: [rows] }, zero, zero, zero, zero, zero];
+  return runProgram(backend, new SignedZProgram(rows, w.shape[1], false), [a, w], uniforms) as tf.Tensor3D;
+}
+
+function convUniforms(w: tf.Tensor4D, g: ConvGeometry, pad: { top: number; left: number }): ProgramUniforms {
+  return [
+    { type: 'int32', data: [w.shape[0], w.shape[1]] },
+    { type: 'int32', data: g.strides },
+    { type: 'int32', data: g.dilation },
+    { type: 'int32', data: [pad.top, pad.left] },
+  ];
+}
+
+/** Z+ and Z- of a Conv2D layer in one pass, patches formed in the loader: [2N, Ho, Wo, out]. */
+export function signedZConv(a: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  const backend = activeWebGpuBackend('signed Z');
+  const [points, inH, inW] = a.shape;
+  const [kh, kw, channels, outs] = w.shape;
+  const { outH, outW, pad } = convOutput(inH, inW, g);
+  const rows = points * outH * outW;
+  return tf.tidy(() =>
+    runProgram(
+      backend,
+      new SignedZProgram(rows, outs, true),
+      [a, w.reshape([kh * kw * channels, outs])],
+      [{ type: 'int32', data: [rows] }, ...convUniforms(w, g, pad), { type: 'int32', data: [outH, outW] }],
+    ).reshape([2 * points, outH, outW, outs]),
+  );
 }
 
 export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): SensitivityKernel {
@@ -83,7 +113,7 @@ export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): Sensi
   function dense(backend: WebGPUBackend, a: tf.Tensor2D, w: tf.Tensor2D, into: tf.Tensor2D): tf.Tensor2D {
     const [rows, fanIn] = a.shape;
     const outs = w.shape[1];
-    const z = runProgram(backend, new SignedZProgram(rows, outs, false), [a, w], signedZUniforms(rows));
+    const z = signedZDense(a, w);
     // Each split should stage at least one full tile of rows, or the tile loop idles.
     const { splits, unitsPerSplit } = planSplits(
       fanIn,
@@ -113,21 +143,9 @@ export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): Sensi
     const [kh, kw, , outs] = w.shape;
     const fanIn = kh * kw * channels;
     const { outH, outW, pad } = convOutput(inH, inW, g);
-    // Both programs index patches with the same (top, left) padding, so Z and the reduction agree.
     const positions = outH * outW;
-    const w2 = w.reshape([fanIn, outs]);
-    const geometry: ProgramUniforms = [
-      { type: 'int32', data: [kh, kw] },
-      { type: 'int32', data: g.strides },
-      { type: 'int32', data: g.dilation },
-      { type: 'int32', data: [pad.top, pad.left] },
-    ];
-    const z = runProgram(
-      backend,
-      new SignedZProgram(points * positions, outs, true),
-      [a, w2],
-      [{ type: 'int32', data: [points * positions] }, ...geometry, { type: 'int32', data: [outH, outW] }],
-    ).reshape([2 * points, outH, outW, outs]);
+    // Both programs index patches with the same (top, left) padding, so Z and the reduction agree.
+    const z = signedZConv(a, w, g);
     const { splits, unitsPerSplit } = planSplits(
       fanIn,
       outs,
@@ -139,8 +157,8 @@ export function createWebGpuFusedKernel(options: WebGpuFusedOptions = {}): Sensi
     const partial = runProgram(
       backend,
       program,
-      [a, z, w2, into],
-      [...geometry, { type: 'int32', data: [unitsPerSplit] }],
+      [a, z, w.reshape([fanIn, outs]), into],
+      [...convUniforms(w, g, pad), { type: 'int32', data: [unitsPerSplit] }],
     );
     return foldSplits(backend, partial, fanIn, outs);
   }
