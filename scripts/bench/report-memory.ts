@@ -51,7 +51,8 @@ export function memorySection(run: RunInfo, records: BenchRecord[]): string {
       `Machine: ${run.machine}. Load average (1 min): ${run.loadBefore} before, ${run.loadAfter} after.`,
     '',
     'ratio = (extra - chunk) / largest weight, extra = peak - before of tf.memory().numBytes; chunk = one ' +
-      "chunk's captured layer inputs and layer outputs (src/bench/memory.ts). Distinct buffers: views not counted.",
+      "chunk's forward pass (captured layer inputs and outputs) plus the scored layer's sign copy and Z for " +
+      'both signs (src/bench/memory.ts). Distinct buffers: views not counted.',
     '',
     'Devices:',
     '',
