@@ -84,13 +84,14 @@ export function signedZConv(a: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf
   const [kh, kw, channels, outs] = w.shape;
   const { outH, outW, pad } = convOutput(inH, inW, g);
   const rows = points * outH * outW;
-  return tf.tidy(() =>
-    runProgram(
-      backend,
-      new SignedZProgram(rows, outs, true),
-      [a, w.reshape([kh * kw * channels, outs])],
-      [{ type: 'int32', data: [rows] }, ...convUniforms(w, g, pad), { type: 'int32', data: [outH, outW] }],
-    ).reshape([2 * points, outH, outW, outs]),
+  return tf.tidy(
+    () =>
+      runProgram(
+        backend,
+        new SignedZProgram(rows, outs, true, [2 * points, outH, outW, outs]),
+        [a, w.reshape([kh * kw * channels, outs])],
+        [{ type: 'int32', data: [rows] }, ...convUniforms(w, g, pad), { type: 'int32', data: [outH, outW] }],
+      ) as tf.Tensor4D,
   );
 }
 

@@ -18,14 +18,18 @@ export class SignedZProgram implements WebGPUProgram {
   readonly variableNames = ['X', 'W'];
   readonly outputShape: number[];
   readonly shaderKey: string;
-  readonly dispatchLayout = { x: [2], y: [1], z: [0] };
+  readonly dispatchLayout: { x: number[]; y: number[]; z: number[] };
   dispatch: [number, number, number];
   readonly workgroupSize: [number, number, number] = [THREADS, THREADS, 1];
   readonly uniforms = `rows : i32, ${CONV_UNIFORMS} outSize : vec2<i32>,`;
   private readonly conv: boolean;
 
-  constructor(rows: number, outs: number, conv: boolean) {
-    this.outputShape = [2, rows, outs];
+  /** `shape`: how the [2, rows, out] values are shaped for the caller (conv: [2N, Ho, Wo, out]). */
+  constructor(rows: number, outs: number, conv: boolean, shape: number[] = [2, rows, outs]) {
+    // Shaped here rather than by a reshape afterwards, which would be one more tensor to account for.
+    this.outputShape = shape;
+    const last = shape.length - 1;
+    this.dispatchLayout = { x: [last], y: shape.slice(1, last).map((_, k) => k + 1), z: [0] };
     this.dispatch = [Math.ceil(outs / TILE), Math.ceil(rows / TILE), 1];
     this.conv = conv;
     this.shaderKey = `sippSignedZ_${conv ? 'conv' : 'dense'}`;
