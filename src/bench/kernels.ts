@@ -15,7 +15,7 @@ interface KernelCase extends BenchCase {
 }
 
 /** mulberry32: deterministic inputs, so every backend and run sees the same numbers. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

@@ -18,6 +18,7 @@ import { analyzeModel, type PrunableLayer, type SensitivityKernel } from '../cor
 import { computeSensitivities, defaultChunkPoints } from '../core/sensitivity/compute';
 import type { Progress } from '../core/types';
 import { trackPeaks, type Peaks } from './peak';
+import { rng } from './kernels';
 import { round, type BenchRecord, type MemoryFigures, type Runtime } from './records';
 
 export { trackPeaks, type Peaks } from './peak';
@@ -103,18 +104,6 @@ export const SMALL_MEMORY_CASES: Record<string, MemoryCase> = {
   M2: { ...mlpMemoryCase([256, 128, 64, 10], 64), chunkPoints: 16 },
   M3: { ...convMemoryCase(12, [2, 4, 8], 5, 16), chunkPoints: 4 },
 };
-
-/** mulberry32: the same weights and inputs on every backend and run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function buildMemoryModel(c: MemoryCase): tf.Sequential {
   const model = tf.sequential();

@@ -21,7 +21,7 @@ export interface MemoryFigures {
   peakBytes: number;
   extraBytes: number;
   largestWeightBytes: number;
-  /** One chunk of activations: captured inputs + outputs of every prunable layer for chunkPoints points. */
+  /** One chunk of activations (chunkBytes in src/bench/memory.ts): forward pass + the scored layer's working set. */
   chunkBytes: number;
   /** (extraBytes - chunkBytes) / largestWeightBytes, to be at most `bound`. */
   ratio: number;
