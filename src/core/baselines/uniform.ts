@@ -48,12 +48,13 @@ export function uniformSparsify(
   });
 }
 
-/** Smallest m with ⌈n(1 − (1 − 1/n)^m)⌉ ≥ k: the closed form of adapt_sample_size for uniform p. */
+/**
+ * adapt_sample_size's closed form for uniform p, as the reference computes it
+ * (`_adapt_uniform_sample_size`): ⌈ln(n/(n−k)) / ln(n/(n−1))⌉ with k capped at n − 1.
+ */
 export function uniformDraws(n: number, k: number): number {
   if (k <= 1) return k;
-  const expected = (m: number) => Math.ceil(n * -Math.expm1(m * Math.log1p(-1 / n)) - 1e-9);
-  let m = Math.max(k, Math.floor(Math.log1p(-(k - 1) / n) / Math.log1p(-1 / n)));
-  while (m > k && expected(m - 1) >= k) m--;
-  while (expected(m) < k) m++;
-  return m;
+  if (n <= 1) return n;
+  const kk = Math.min(Math.trunc(k), n - 1);
+  return Math.ceil(Math.log(n / (n - kk)) / Math.log(n / (n - 1)));
 }

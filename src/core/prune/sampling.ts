@@ -11,6 +11,8 @@ export interface RowDistribution {
   cdf: Float64Array;
   /** log(1 − p), for the expected number of distinct draws. */
   logq: Float64Array;
+  /** p in float32, as the reference's adapt_sample_size sees it. */
+  q32: Float32Array;
 }
 
 export function rowDistribution(r: RowSide): RowDistribution {
@@ -30,7 +32,13 @@ export function rowDistribution(r: RowSide): RowDistribution {
   let acc = 0;
   p.forEach((v, i) => (cdf[i] = acc += v));
   cdf.forEach((v, i) => (cdf[i] = v / acc));
-  return { pos: Int32Array.from(keep), p, cdf, logq: Float64Array.from(p, (v) => Math.log1p(-v)) };
+  return {
+    pos: Int32Array.from(keep),
+    p,
+    cdf,
+    logq: Float64Array.from(p, (v) => Math.log1p(-v)),
+    q32: Float32Array.from(p),
+  };
 }
 
 /** Expected number of distinct items in m draws: Σ_j 1 − (1 − p_j)^m. */
@@ -40,31 +48,71 @@ export function expectedDistinct(d: RowDistribution, m: number): number {
   return e;
 }
 
+/** ⌈E_m⌉ as the reference computes it: float32 terms 1 − (1 − q)^m summed in float32, then ceil. */
+function ceilExpected32(q: Float32Array, m: number): number {
+  let e = 0;
+  for (let i = 0; i < q.length; i++) {
+    const term = Math.fround(1 - Math.fround(Math.pow(Math.fround(1 - q[i]), m)));
+    e = Math.fround(e + term);
+  }
+  return Math.ceil(e);
+}
+
+// scipy.optimize.bisect's defaults: the reference calls it without tolerances.
+const BISECT_XTOL = 2e-12;
+const BISECT_RTOL = 8.881784197001252e-16;
+const BISECT_ITER = 100;
+
+/** scipy's bisect (Zeros/bisect.c), step for step: where it stops decides the draw count. */
+function scipyBisect(f: (x: number) => number, a: number, b: number): number {
+  const fa = f(a);
+  const fb = f(b);
+  // The reference raises here; the doubling below guarantees fb >= 0 and Jensen fa <= 0, so only
+  // float32 rounding can get here, and the lower bound is then already enough.
+  if (fa * fb > 0) return a;
+  if (fa === 0) return a;
+  if (fb === 0) return b;
+  let dm = b - a;
+  for (let i = 0; i < BISECT_ITER; i++) {
+    dm *= 0.5;
+    const xm = a + dm;
+    const fm = f(xm);
+    if (fm * fa >= 0) a = xm;
+    if (fm === 0 || Math.abs(dm) < BISECT_XTOL + BISECT_RTOL * Math.abs(xm)) return xm;
+  }
+  return a;
+}
+
 /**
- * §2.4 adapt_sample_size: the number of draws m whose expected distinct count reaches the target k.
- * We return the smallest integer m ≥ 1 with ⌈E_m⌉ ≥ k (the reference bisects a step function and
- * can differ by a few draws). The target is capped at n − 1: a row never aims to keep everything.
+ * §2.4 adapt_sample_size exactly as the reference computes it (torchprune `base_util.py`): the
+ * target is capped at n − 1 (a row never aims to keep everything), the search starts at the
+ * Jensen lower bound m₀, an upper bound is doubled until ⌈E⌉ reaches the target, and scipy's
+ * bisection on the step function m ↦ ⌈E_⌊m⌋⌉ − k decides m. That usually stops inside the
+ * plateau ⌈E_m⌉ = k, not at its left end: drawing the smallest sufficient m instead costs
+ * SiPP-Rand several points (measured side by side with the reference).
+ * `q` are the row's non-zero probabilities in float32, as the reference holds them.
  */
+export function adaptSampleSize(q: Float32Array, target: number): number {
+  if (target === 0 || target === 1) return target;
+  const n = q.length;
+  if (n === 0 || n === 1) return n;
+  const k = Math.min(Math.trunc(target), n - 1);
+  const f = (x: number) => ceilExpected32(q, Math.trunc(x)) - k;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum = Math.fround(sum + q[i]);
+  const mean = Math.fround(sum / n);
+  const argMin = Math.floor(Math.log(n / (n - k)) / Math.log(Math.fround(1 / Math.fround(1 - mean))));
+  let argMax = Math.max(1, argMin);
+  while (f(argMax) < 0) {
+    argMax *= 2;
+    if (argMax > 2 ** 40) return argMax; // only with pathological q; bounded anyway
+  }
+  return Math.trunc(scipyBisect(f, argMin, argMax));
+}
+
+/** adapt_sample_size for a row-side's distribution (probabilities held in float32, as the reference). */
 export function drawsFor(d: RowDistribution, target: number): number {
-  const n = d.p.length;
-  if (target <= 1) return Math.max(0, target);
-  if (n <= 1) return n;
-  const k = Math.min(target, n - 1);
-  const reached = (m: number) => Math.ceil(expectedDistinct(d, m) - 1e-9) >= k;
-  // E_m ≤ m, so no m below k can reach k: search (lo, hi] with lo = k − 1.
-  let lo = k - 1;
-  let hi = k;
-  while (!reached(hi)) {
-    lo = hi;
-    hi *= 2;
-    if (hi > 2 ** 40) return hi; // only with pathological p; bounded anyway
-  }
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (reached(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  return adaptSampleSize(d.q32, target);
 }
 
 /** Multinomial(m, p) by inverse-CDF draws: counts per sampleable position. */

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { alphaOf, errorBound, programRows, solveProgram, ceilAllocation } from './program';
 import { rowSides, type LayerWeights } from './layout';
-import { drawsFor, expectedDistinct, rowDistribution } from './sampling';
+import { adaptSampleSize, expectedDistinct } from './sampling';
+import { uniformDraws } from '../baselines/uniform';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SippPlan } from './sipp';
 import { seededRandom } from '../util/rng';
 import { rng } from '../../test-support/tf-node';
@@ -97,30 +101,56 @@ describe('convex program (water filling)', () => {
 });
 
 describe('adapt_sample_size (§2.4)', () => {
-  it('returns the smallest m with ⌈E_m⌉ >= k, k capped at n − 1', () => {
-    const r = rng(9);
-    for (let trial = 0; trial < 30; trial++) {
-      const n = 2 + Math.floor(r() * 30);
-      const sv = Float64Array.from({ length: n }, () => r() + 0.01);
-      const total = sv.reduce((a, b) => a + b, 0);
-      sv.sort((a, b) => b - a);
-      const d = rowDistribution({
-        layer: 0,
-        row: 0,
-        sign: 1,
-        idx: new Int32Array(n),
-        s: sv,
-        total,
-        nonzeroS: n,
-      });
-      const k = 1 + Math.floor(r() * (n + 3));
-      const m = drawsFor(d, k);
-      const kk = Math.min(k, n - 1);
-      if (kk > 1) {
-        expect(Math.ceil(expectedDistinct(d, m) - 1e-9)).toBeGreaterThanOrEqual(kk);
-        expect(Math.ceil(expectedDistinct(d, m - 1) - 1e-9)).toBeLessThan(kk);
-      } else expect(m).toBe(1);
+  // 400 cases computed by the reference's own function (torchprune, float32 torch, scipy bisect).
+  const fixture = JSON.parse(
+    readFileSync(
+      join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/adapt-sample-size.json'),
+      'utf8',
+    ),
+  ) as { cases: { probabilities: number[]; target: number; draws: number }[] };
+
+  it("matches the reference's draw counts (one draw of float32 summation order on at most a few)", () => {
+    expect(fixture.cases.length).toBe(400);
+    let exact = 0;
+    const off: string[] = [];
+    for (const c of fixture.cases) {
+      const q = Float32Array.from(c.probabilities.filter((p) => p > 0));
+      const m = adaptSampleSize(q, c.target);
+      if (m === c.draws) exact++;
+      else off.push(`n=${q.length} k=${c.target}: ${m} vs ${c.draws}`);
+      expect(Math.abs(m - c.draws), `n=${q.length} k=${c.target}`).toBeLessThanOrEqual(1);
     }
+    expect(off.length, off.join('; ')).toBeLessThanOrEqual(4);
+    expect(exact).toBeGreaterThanOrEqual(396);
+  });
+
+  it('is not the smallest sufficient m: it stops where bisection stops, inside the plateau', () => {
+    let above = 0;
+    for (const c of fixture.cases) {
+      const q = Float32Array.from(c.probabilities.filter((p) => p > 0));
+      const k = Math.min(c.target, q.length - 1);
+      if (k <= 1) continue;
+      const d = { p: Float64Array.from(q), logq: Float64Array.from(q, (v) => Math.log1p(-v)) };
+      const reached = (m: number) => Math.ceil(expectedDistinct(d as never, m) - 1e-9) >= k;
+      let [lo, hi] = [k - 1, k];
+      while (!reached(hi)) [lo, hi] = [hi, hi * 2];
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (reached(mid)) hi = mid;
+        else lo = mid;
+      }
+      const smallest = hi;
+      if (adaptSampleSize(q, c.target) > smallest) above++;
+    }
+    expect(above).toBeGreaterThan(100);
+  });
+
+  it('caps the target at n − 1 and returns 0/1 targets as they are', () => {
+    const q = Float32Array.from([0.5, 0.25, 0.25]);
+    expect(adaptSampleSize(q, 0)).toBe(0);
+    expect(adaptSampleSize(q, 1)).toBe(1);
+    expect(adaptSampleSize(q, 7)).toBe(adaptSampleSize(q, 2));
+    expect(adaptSampleSize(Float32Array.from([1]), 3)).toBe(1);
   });
 });
 
@@ -170,5 +200,14 @@ describe('SiPP-Rand reweighting is unbiased', () => {
       expect(sd).toBeGreaterThan(0);
       expect(Math.abs(mean - pre(L.kernel, i))).toBeLessThan((3 * sd) / Math.sqrt(runs));
     }
+  });
+});
+
+describe('uniform draws (closed form of adapt_sample_size)', () => {
+  it("is the reference's ⌈ln(n/(n−k)) / ln(n/(n−1))⌉ with k capped at n − 1", () => {
+    expect(uniformDraws(10, 9)).toBe(22);
+    expect(uniformDraws(10, 10)).toBe(22);
+    expect(uniformDraws(100, 50)).toBe(Math.ceil(Math.log(2) / Math.log(100 / 99)));
+    expect(uniformDraws(5, 1)).toBe(1);
   });
 });
