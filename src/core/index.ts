@@ -14,7 +14,28 @@ export { sweep, type SweepPoint, type SweepOptions } from './sweep/sweep';
 export { analyzeModel, type ModelInfo, type PrunableLayer, type LayerSummary } from './model/prunable';
 export { loadModel, exportModel, type LoadedModel, type ExportedModel } from './model/io';
 export { parseBatchFiles, fitBatchToModel, defaultSensitivityPoints, type LoadedBatch } from './data';
+export {
+  parseTrainingFiles,
+  trainingSetFromBatch,
+  gatherSamples,
+  splitForTraining,
+  type TrainingSet,
+  type TrainingFitOptions,
+} from './data';
 export { encodeNpz, encodeNpy } from './export/npz';
 export { kernelFor, type KernelVariant } from './sensitivity/select';
 export type { Reduction, SensitivityKernel } from './sensitivity/kernel';
 export { registerWasmTrainingKernels } from './kernels';
+export * from './train/types';
+export {
+  fineTune,
+  cascade,
+  lottery,
+  resolveTrainSettings,
+  checkTrainingSet,
+  DEFAULT_CASCADE,
+  type RetrainOptions,
+  type LotteryOptions,
+} from './train/protocols';
+export { trainMasked, type TrainOutcome, type TrainCallOptions } from './train/train';
+export { maskFromZeros, type MaskSet } from './train/masks';

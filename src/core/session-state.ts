@@ -50,6 +50,11 @@ export class WeightBook {
     return n;
   }
 
+  /** Training changed variables in place: the next apply() rewrites every one of them. */
+  touchAll(): void {
+    this.dirty = new Set(this.vars.map((_, i) => i));
+  }
+
   /** Writes overrides into the clone; variables touched before and not now get their original back. */
   apply(overrides: Map<number, Float32Array>): void {
     const touch = new Set<number>([...this.dirty, ...overrides.keys()]);

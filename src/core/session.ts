@@ -412,6 +412,67 @@ export class PruningSession {
     };
   }
 
+  /**
+   * A new session whose original is `result` (e.g. a retrained step of a cascade): same S and
+   * evaluation points, and agreement still measured against THIS session's dense model.
+   */
+  async derive(result: PruneResult): Promise<PruningSession> {
+    await this.evaluate(null);
+    this.book.apply(result.overrides);
+    const clone = await cloneModel(this.clone);
+    const info = analyzeModel(clone);
+    const book = await WeightBook.read(clone, info);
+    const s = new PruningSession(
+      info,
+      clone,
+      book,
+      this.sX.clone(),
+      this.evalX.clone(),
+      this.evalY,
+      this.sY,
+      this.init,
+    );
+    s.denseClasses = this.denseClasses;
+    s.sLabels = this.sLabels;
+    return s;
+  }
+
+  /** The private clone and its weight bookkeeping, for core/train (which trains the clone in place). */
+  get weights(): WeightBook {
+    return this.book;
+  }
+  get model(): tf.LayersModel {
+    return this.clone;
+  }
+
+  /** Accuracy and agreement of the clone exactly as it is now (inference mode), e.g. mid-training. */
+  async evaluateInPlace(opts: LongCallOptions = {}): Promise<Evaluation> {
+    if (!this.denseClasses) throw new SippError('not-prepared', 'evaluate the dense model first');
+    const cls = await predictClasses(this.clone, this.evalX, EVAL_CHUNK, opts);
+    return {
+      accuracy: this.evalY ? agreement(cls, this.evalY) : null,
+      agreement: agreement(cls, this.denseClasses),
+      evalPoints: this.evalPoints,
+    };
+  }
+
+  /** `base` with new values for (some or all) variables: sizes and per-layer counts recomputed. */
+  resultWith(base: PruneResult, overrides: Map<number, Float32Array>): PruneResult {
+    const kernels = this.book.kernelVar.map((vi) => overrides.get(vi) ?? this.book.original[vi]);
+    const nonzero = this.book.nonzero(overrides);
+    const prunableTotal = kernels.reduce((s, k) => s + k.length, 0);
+    const prunableNonzero = kernels.reduce((s, k) => s + countNonzero(k), 0);
+    return {
+      ...base,
+      achievedSparsity: 1 - nonzero / this.book.totalParams(),
+      prunableSparsity: 1 - prunableNonzero / prunableTotal,
+      nonzeroParams: nonzero,
+      layers: this.layerReport(overrides),
+      kernels,
+      overrides,
+    };
+  }
+
   /** The private clone with `result` written into it (for export). Valid until the next call. */
   modelWith(result: PruneResult | null): tf.LayersModel {
     this.book.apply(result ? result.overrides : new Map());

@@ -13,8 +13,8 @@ import type { Batch, NamedBytes } from '../types';
 import { plainFiles, SippError } from '../util/errors';
 import { toInputs, toLabels, type NumericArray } from './convert';
 import { parseBatchJson } from './json';
-import { parseNpy } from './npy';
-import { parseNpz } from './npz';
+import { parseNpy, parseNpyView } from './npy';
+import { parseNpz, type NpzOptions } from './npz';
 import { formatShape } from './shape';
 
 /** A Batch fresh from files; `oneHotWidth` keeps the width of one-hot labels so it can be checked later. */
@@ -49,12 +49,25 @@ export function pairRole(name: string): 'x' | 'y' | null {
   return isX ? 'x' : 'y';
 }
 
-interface Sources {
+export interface Sources {
   /** Names for messages: the whole selection, the inputs file, the labels file. */
   source: string;
   xFile: string;
   yFile: string;
+  /** The values came from JSON text (doubles without a dtype of their own). */
   fromText?: boolean;
+}
+
+/** The arrays of a selection as read, before any conversion: what parseBatchFiles and training share. */
+export interface RawBatchArrays {
+  x: NumericArray;
+  y: NumericArray | null;
+  names: Sources;
+}
+
+export interface ReadOptions extends NpzOptions {
+  /** What the files are, for messages about the selection: 'batch' unless told. */
+  what?: string;
 }
 
 function assemble(x: NumericArray, y: NumericArray | null, names: Sources): LoadedBatch {
@@ -92,22 +105,22 @@ function assemble(x: NumericArray, y: NumericArray | null, names: Sources): Load
   };
 }
 
-function parseSingle(file: NamedBytes): LoadedBatch {
+function readSingle(file: NamedBytes, opts: ReadOptions): RawBatchArrays {
   const { name, data } = file;
+  const what = opts.what ?? 'batch';
   switch (extension(name)) {
     case '.npz': {
-      const { x, y } = parseNpz(data, name);
-      return assemble(x, y, { source: name, xFile: `${name} (x)`, yFile: `${name} (y)` });
+      const { x, y } = parseNpz(data, name, opts);
+      return { x, y, names: { source: name, xFile: `${name} (x)`, yFile: `${name} (y)` } };
     }
     case '.json': {
       const { x, y } = parseBatchJson(data, name);
       const asNumeric = (a: { shape: number[]; data: Float64Array }) => ({ ...a, dtype: 'float64' });
-      return assemble(asNumeric(x), y && asNumeric(y), {
-        source: name,
-        xFile: name,
-        yFile: name,
-        fromText: true,
-      });
+      return {
+        x: asNumeric(x),
+        y: y && asNumeric(y),
+        names: { source: name, xFile: name, yFile: name, fromText: true },
+      };
     }
     case '.npy': {
       if (pairRole(name) === 'y') {
@@ -116,28 +129,34 @@ function parseSingle(file: NamedBytes): LoadedBatch {
           `${name} looks like labels (y) by its name; add the inputs file as well (${PAIR_RULE}).`,
         );
       }
-      return assemble(parseNpy(data, name), null, { source: name, xFile: name, yFile: name });
+      const x = opts.view ? parseNpyView(data, name, opts.view) : parseNpy(data, name);
+      return { x, y: null, names: { source: name, xFile: name, yFile: name } };
     }
     default:
       throw new SippError(
         'batch-unsupported-file',
-        `${name}: unsupported batch file; use .npz (np.savez(path, x=..., y=...)), .npy or .json.`,
+        `${name}: unsupported ${what} file; use .npz (np.savez(path, x=..., y=...)), .npy or .json.`,
       );
   }
 }
 
-/** Parses the file(s) a user picked into a batch; see the header comment for what is accepted. */
-export function parseBatchFiles(given: NamedBytes[]): LoadedBatch {
+/**
+ * Reads the file(s) a user picked (see the header comment for what is accepted) into arrays as the files
+ * hold them. With `view` (parseNpyView's options), a uint8 or aligned float32 x from .npy/.npz is a
+ * view on the file's (or unpacked member's) bytes rather than a copy.
+ */
+export function readBatchArrays(given: NamedBytes[], opts: ReadOptions = {}): RawBatchArrays {
+  const what = opts.what ?? 'batch';
   const files = plainFiles(given);
-  if (files.length === 0) throw new SippError('batch-no-files', 'No batch file was given.');
+  if (files.length === 0) throw new SippError('batch-no-files', `No ${what} file was given.`);
   const names = files.map((f) => f.name).join(', ');
   if (files.length > 2) {
     throw new SippError(
       'batch-too-many-files',
-      `${files.length} files were given (${names}); a batch is one .npz/.npy/.json file or an x/y pair of .npy files.`,
+      `${files.length} files were given (${names}); a ${what} is one .npz/.npy/.json file or an x/y pair of .npy files.`,
     );
   }
-  if (files.length === 1) return parseSingle(files[0]);
+  if (files.length === 1) return readSingle(files[0], opts);
   if (!files.every((f) => extension(f.name) === '.npy')) {
     throw new SippError(
       'batch-unsupported-combination',
@@ -153,7 +172,13 @@ export function parseBatchFiles(given: NamedBytes[]): LoadedBatch {
     );
   }
   const source = `${xFile.name} + ${yFile.name}`;
-  const x = parseNpy(xFile.data, xFile.name);
+  const x = opts.view ? parseNpyView(xFile.data, xFile.name, opts.view) : parseNpy(xFile.data, xFile.name);
   const y = parseNpy(yFile.data, yFile.name);
-  return assemble(x, y, { source, xFile: xFile.name, yFile: yFile.name });
+  return { x, y, names: { source, xFile: xFile.name, yFile: yFile.name } };
+}
+
+/** Parses the file(s) a user picked into a batch; see the header comment for what is accepted. */
+export function parseBatchFiles(given: NamedBytes[]): LoadedBatch {
+  const { x, y, names } = readBatchArrays(given);
+  return assemble(x, y, names);
 }

@@ -50,6 +50,17 @@ export function toInputs(a: NumericArray, file: string, fromText = false): Input
     );
   }
   const x = Float32Array.from(a.data);
+  checkFinite(x, a, file);
+  return { x, notices: inputNotices(a, file, fromText) };
+}
+
+/** The message for raw 0..255 inputs; fitBatchToModel drops it once scaling is applied. */
+export const RAW_PIXELS_NOTICE =
+  'x holds integers in 0..255 (raw pixels?); they are used as they are, not rescaled. ' +
+  'If the model was trained on inputs in [0, 1], turn on scaling by 1/255 (scaleUint8).';
+
+/** Refuses NaN and infinities in `x` (the float32 values of `a`), naming the first one. */
+export function checkFinite(x: Float32Array, a: NumericArray, file: string): void {
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {
       const v = a.data[i];
@@ -60,15 +71,26 @@ export function toInputs(a: NumericArray, file: string, fromText = false): Input
       );
     }
   }
+}
+
+/**
+ * What parsing says about inputs: a dtype conversion to float32 (unless `keptAs` names the dtype they
+ * are kept in, or they came from text) and raw 0..255 values. `bytesLike`: looksLikeBytes(a.data), when
+ * the caller has it already.
+ */
+export function inputNotices(
+  a: NumericArray,
+  file: string,
+  fromText = false,
+  opts: { keptAs?: string; bytesLike?: boolean } = {},
+): string[] {
   const notices: string[] = [];
-  if (a.dtype !== 'float32' && !fromText) notices.push(`${file}: x was ${a.dtype}; converted to float32.`);
-  if (a.dtype === 'uint8' || looksLikeBytes(a.data)) {
-    notices.push(
-      `${file}: x holds integers in 0..255 (raw pixels?); they are used as they are, not rescaled. ` +
-        'If the model was trained on inputs in [0, 1], turn on scaling by 1/255 (scaleUint8).',
-    );
+  const kept = opts.keptAs ?? 'float32';
+  if (a.dtype !== kept && !fromText) notices.push(`${file}: x was ${a.dtype}; converted to ${kept}.`);
+  if (a.dtype === 'uint8' || (opts.bytesLike ?? looksLikeBytes(a.data))) {
+    notices.push(`${file}: ${RAW_PIXELS_NOTICE}`);
   }
-  return { x, notices };
+  return notices;
 }
 
 function classIndex(v: number, where: string, file: string): number {

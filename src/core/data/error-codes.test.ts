@@ -9,6 +9,8 @@ import { parseBatchFiles } from './batch';
 import { fitBatchToModel } from './fit';
 import { parseNpy } from './npy';
 import { defaultSensitivityPoints, splitBatch } from './split';
+import { encodeNpy, encodeNpz } from '../export/npz';
+import { parseTrainingFiles, splitForTraining } from './training';
 import { errorCode, expected, fixture } from './test-fixtures';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,6 +26,13 @@ function codesInSource(): Set<string> {
 }
 
 const loaded = () => parseBatchFiles([fixture('batch/mnist-flat-onehot.npz')]);
+const training = (x: number[], y: number[] | null, shape = [x.length]) => ({
+  name: 't.npz',
+  data: encodeNpz({
+    x: { shape, data: Uint8Array.from(x) },
+    ...(y ? { y: { shape: [y.length], data: Int32Array.from(y) } } : {}),
+  }),
+});
 
 // Codes that need no fixture file of their own.
 const table: [string, () => unknown][] = [
@@ -42,6 +51,33 @@ const table: [string, () => unknown][] = [
   ['no-sensitivity-points', () => splitBatch(loaded(), 0)],
   ['no-eval-points', () => splitBatch(loaded(), 6)],
   ['npy-truncated', () => parseNpy(new Uint8Array([0x93, 0x4e]), 'short.npy')],
+  ['train-shape', () => parseTrainingFiles([training([1, 2, 3, 4], null, [2, 2])], [null, 3], 2)],
+  [
+    'train-empty',
+    () =>
+      parseTrainingFiles(
+        [{ name: 'e.npy', data: encodeNpy({ shape: [0, 2], data: new Uint8Array() }) }],
+        [null, 2],
+        2,
+      ),
+  ],
+  ['train-labels-range', () => parseTrainingFiles([training([1, 2, 3, 4], [0, 2], [2, 2])], [null, 2], 2)],
+  ['train-labels-count', () => parseTrainingFiles([training([1, 2, 3, 4], [0], [2, 2])], [null, 2], 2)],
+  [
+    'train-onehot-width',
+    () =>
+      parseTrainingFiles(
+        [{ name: 'f.json', data: new TextEncoder().encode('{"x": [[1], [2]], "y": [[0, 1], [1, 0]]}') }],
+        [null, 1],
+        3,
+      ),
+  ],
+  [
+    'train-too-large',
+    () => parseTrainingFiles([training([1, 2, 3, 4], null, [2, 2])], [null, 2], 2, { maxBytes: 3 }),
+  ],
+  ['train-split-fraction', () => splitForTraining(loaded(), 1, 0)],
+  ['train-split-too-small', () => splitForTraining({ ...loaded(), xShape: [1, 784] }, 0.5, 0)],
 ];
 
 describe('error codes', () => {

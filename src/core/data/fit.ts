@@ -16,6 +16,71 @@ function sameSampleShape(sample: number[], model: (number | null)[]): boolean {
 }
 
 /**
+ * The shape [N, ...model sample] that x of shape `xShape` takes for a model with input shape
+ * `modelInputShape`, with a notice when that is a reshape; or, when the values per sample differ, the
+ * message that says so. Shared by batches and training sets, so both follow the same rules.
+ */
+export function fitSampleShape(
+  xShape: number[],
+  modelInputShape: (number | null)[],
+  source: string,
+): { shape: number[]; notice: string | null } | { mismatch: string } {
+  const n = xShape[0];
+  const sample = xShape.slice(1);
+  const modelSample = modelInputShape.slice(1);
+  if (modelInputShape.length > 0 && sameSampleShape(sample, modelSample))
+    return { shape: xShape, notice: null };
+  const fixed = modelSample.every((d): d is number => d !== null);
+  const perSample = product(sample);
+  const wanted = fixed ? product(modelSample as number[]) : NaN;
+  if (modelInputShape.length === 0 || perSample !== wanted) {
+    return {
+      mismatch:
+        `${source}: x has shape ${formatShape(xShape)} (${perSample} values per sample), but the model expects ` +
+        `${formatShape(modelInputShape)}` +
+        (fixed ? ` (${wanted} values per sample).` : '; the sizes cannot be matched.'),
+    };
+  }
+  const shape = [n, ...(modelSample as number[])];
+  return {
+    shape,
+    notice:
+      `${source}: x reshaped from ${formatShape(xShape)} to ${formatShape(shape)} to fit the model input ` +
+      `${formatShape(modelInputShape)} (same ${perSample} values per sample, same order).`,
+  };
+}
+
+export type LabelProblem = { kind: 'count' | 'onehot-width' | 'range'; message: string };
+
+/** What is wrong with labels `y` for `n` samples and a model of `numClasses` classes, or null. */
+export function labelProblem(
+  y: Int32Array,
+  n: number,
+  oneHotWidth: number | null | undefined,
+  numClasses: number,
+  source: string,
+): LabelProblem | null {
+  if (y.length !== n) {
+    return { kind: 'count', message: `${source}: x has ${n} samples but y has ${y.length} labels.` };
+  }
+  if (oneHotWidth != null && oneHotWidth !== numClasses) {
+    return {
+      kind: 'onehot-width',
+      message: `${source}: y has one-hot rows of width ${oneHotWidth}, but the model has ${numClasses} classes.`,
+    };
+  }
+  for (let i = 0; i < n; i++) {
+    if (y[i] < 0 || y[i] >= numClasses) {
+      return {
+        kind: 'range',
+        message: `${source}: label ${y[i]} (sample ${i}) is outside 0..${numClasses - 1}: the model has ${numClasses} classes.`,
+      };
+    }
+  }
+  return null;
+}
+
+/**
  * Checks `batch` against a model with input shape `modelInputShape` (batch axis first, e.g.
  * [null, 28, 28, 1]) and `numClasses` outputs; returns a new batch, reshaped or scaled if needed.
  * `oneHotWidth`, when the batch carries it (see LoadedBatch), must equal `numClasses`.
@@ -31,28 +96,10 @@ export function fitBatchToModel(
   if (n === 0) {
     throw new SippError('batch-empty', `${source}: the batch has shape ${formatShape(xShape)}, no samples.`);
   }
-  const notices: string[] = [];
-  const sample = xShape.slice(1);
-  const modelSample = modelInputShape.slice(1);
-  let shape = xShape;
-  if (modelInputShape.length === 0 || !sameSampleShape(sample, modelSample)) {
-    const fixed = modelSample.every((d): d is number => d !== null);
-    const perSample = product(sample);
-    const wanted = fixed ? product(modelSample as number[]) : NaN;
-    if (modelInputShape.length === 0 || perSample !== wanted) {
-      throw new SippError(
-        'batch-shape-mismatch',
-        `${source}: x has shape ${formatShape(xShape)} (${perSample} values per sample), but the model expects ` +
-          `${formatShape(modelInputShape)}` +
-          (fixed ? ` (${wanted} values per sample).` : '; the sizes cannot be matched.'),
-      );
-    }
-    shape = [n, ...(modelSample as number[])];
-    notices.push(
-      `${source}: x reshaped from ${formatShape(xShape)} to ${formatShape(shape)} to fit the model input ` +
-        `${formatShape(modelInputShape)} (same ${perSample} values per sample, same order).`,
-    );
-  }
+  const fitted = fitSampleShape(xShape, modelInputShape, source);
+  if ('mismatch' in fitted) throw new SippError('batch-shape-mismatch', fitted.mismatch);
+  const notices: string[] = fitted.notice ? [fitted.notice] : [];
+  const shape = fitted.shape;
   if (batch.y) checkLabels(batch, n, numClasses);
   let x = batch.x;
   let earlier = batch.notices;
@@ -74,24 +121,14 @@ export function fitBatchToModel(
 function checkLabels(batch: Batch & { oneHotWidth?: number | null }, n: number, numClasses: number): void {
   const { y, source } = batch;
   if (!y) return;
-  if (y.length !== n) {
-    throw new SippError(
-      'labels-count-mismatch',
-      `${source}: x has ${n} samples but y has ${y.length} labels.`,
-    );
-  }
-  if (batch.oneHotWidth != null && batch.oneHotWidth !== numClasses) {
-    throw new SippError(
-      'labels-onehot-width',
-      `${source}: y has one-hot rows of width ${batch.oneHotWidth}, but the model has ${numClasses} classes.`,
-    );
-  }
-  for (let i = 0; i < n; i++) {
-    if (y[i] < 0 || y[i] >= numClasses) {
-      throw new SippError(
-        'labels-out-of-range',
-        `${source}: label ${y[i]} (sample ${i}) is outside 0..${numClasses - 1}: the model has ${numClasses} classes.`,
-      );
-    }
+  const problem = labelProblem(y, n, batch.oneHotWidth, numClasses, source);
+  if (!problem) return;
+  switch (problem.kind) {
+    case 'count':
+      throw new SippError('labels-count-mismatch', problem.message);
+    case 'onehot-width':
+      throw new SippError('labels-onehot-width', problem.message);
+    case 'range':
+      throw new SippError('labels-out-of-range', problem.message);
   }
 }

@@ -6,6 +6,7 @@ import type { NamedBytes } from '../types';
 import { SippError } from '../util/errors';
 import { parseBatchFiles } from './batch';
 import { parseNpy } from './npy';
+import { parseTrainingFiles } from './training';
 import { expected, fixture } from './test-fixtures';
 
 function rng(seed: number): () => number {
@@ -115,7 +116,15 @@ describe('fuzz', () => {
   it(`truncations and bit flips of every valid fixture (${validSets.length} sets)`, () => {
     const rand = rng(3);
     const tally = newTally();
+    const trainingTally = newTally();
     for (const files of validSets) {
+      // The training path reads the same files through views (parseNpyView): it must fail as cleanly.
+      let modelShape: (number | null)[] = [null];
+      try {
+        modelShape = [null, ...parseBatchFiles(files).xShape.slice(1)];
+      } catch {
+        // a valid .npy that is no batch (a scalar, say): the training parse refuses it too
+      }
       for (let i = 0; i < 120; i++) {
         const target = Math.floor(rand() * files.length);
         const { name, data } = files[target];
@@ -138,8 +147,16 @@ describe('fuzz', () => {
           () => parseBatchFiles(set),
           () => `${name} damaged (case ${i})`,
         );
+        attempt(
+          trainingTally,
+          () => parseTrainingFiles(set, modelShape, 10, { maxBytes: 1e6 }),
+          () => `${name} damaged (case ${i}), as a training set`,
+        );
       }
     }
+    expect(trainingTally.parsed).toBeGreaterThan(0);
+    expect(trainingTally.codes.size).toBeGreaterThan(5);
+    expect(trainingTally.slowestMs).toBeLessThan(5000);
     expect(tally.parsed).toBeGreaterThan(0);
     expect(tally.codes.size).toBeGreaterThan(5);
     expect(tally.slowestMs).toBeLessThan(5000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SippError } from '../util/errors';
-import { parseNpy } from './npy';
+import { parseNpy, parseNpyView } from './npy';
 import { parseNpyHeader } from './npy-header';
 import { errorCode, expected, fixture } from './test-fixtures';
 
@@ -29,6 +29,22 @@ describe('parseNpy on files written by numpy', () => {
     const { name, data } = fixture('npy/u1-na.npy');
     const arr = parseNpy(data, name);
     expect(arr.data.buffer).not.toBe(data.buffer);
+  });
+
+  it.each(expected.npy.map((e) => [e.file, e]))('parseNpyView reads %s like parseNpy', (_file, e) => {
+    const { name, data } = fixture(e.file);
+    for (const float32 of [false, true]) {
+      const arr = parseNpyView(data, name, { float32 });
+      expect(arr.dtype).toBe(e.dtype);
+      expect(arr.shape).toEqual(e.shape);
+      expect(Array.from(arr.data)).toEqual(Array.from(float32 ? Float32Array.from(e.values) : e.values));
+      // A view exactly for C-order uint8 and native-order float32; float32 mode never leaves a float64.
+      const fortran = e.file.includes('fortran') && e.shape.length > 1;
+      const native = e.dtype === 'uint8' || (e.dtype === 'float32' && !e.file.includes('-be'));
+      expect(arr.shared).toBe(!fortran && native);
+      expect(arr.data.buffer === data.buffer).toBe(arr.shared);
+      if (float32) expect(arr.data instanceof Float32Array || arr.data instanceof Uint8Array).toBe(true);
+    }
   });
 
   it('reads a file that sits at an odd offset inside a larger buffer', () => {

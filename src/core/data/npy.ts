@@ -143,7 +143,19 @@ function decodeHeader(bytes: Uint8Array, utf8: boolean, file: string): string {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
-export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
+/** Where an array's values lie in a .npy file, once its header has been read and checked. */
+interface NpyLayout {
+  reader: DtypeReader;
+  little: boolean;
+  shape: number[];
+  count: number;
+  dataStart: number;
+  /** Fortran (column-major) storage of an array with more than one axis. */
+  fortran: boolean;
+  view: DataView;
+}
+
+function readLayout(bytes: Uint8Array, file: string): NpyLayout {
   const prefix = Math.min(bytes.length, MAGIC.length);
   for (let i = 0; i < prefix; i++) {
     if (bytes[i] !== MAGIC[i]) {
@@ -180,11 +192,37 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   if (have > need) {
     throw new SippError('npy-size-mismatch', `${file}: ${what}; the header does not match the data.`);
   }
-  const order = header.fortranOrder && shape.length > 1 ? fortranOrderIndex(shape) : null;
-  const data = reader.make(count);
+  return {
+    reader,
+    little,
+    shape,
+    count,
+    dataStart,
+    fortran: header.fortranOrder && shape.length > 1,
+    view,
+  };
+}
+
+/**
+ * Reads the values into a fresh C-order array of the dtype's type, or, with `float32`, of Float32Array
+ * for every dtype but uint8 (which stays Uint8Array); then a finite value beyond float32's range is
+ * refused here, while the exact value is still at hand.
+ */
+function readValues(layout: NpyLayout, file: string, float32 = false): NpyArray {
+  const { reader, little, shape, count, dataStart, view } = layout;
+  const order = layout.fortran ? fortranOrderIndex(shape) : null;
   const size = reader.size;
+  const narrow = float32 && reader.dtype !== 'uint8';
+  const data = narrow ? new Float32Array(count) : reader.make(count);
   for (let i = 0; i < count; i++) {
-    data[i] = reader.read(view, dataStart + (order ? order[i] : i) * size, little);
+    const v = reader.read(view, dataStart + (order ? order[i] : i) * size, little);
+    data[i] = v;
+    if (narrow && !Number.isFinite(data[i]) && Number.isFinite(v)) {
+      throw new SippError(
+        'batch-nonfinite',
+        `${file}: x${formatIndex(i, shape)} is ${data[i]} (${v} is too large for float32); inputs must be finite numbers.`,
+      );
+    }
   }
   if (reader.dtype === 'int64' || reader.dtype === 'uint64') {
     checkSafeIntegers(
@@ -195,6 +233,44 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
     );
   }
   return { dtype: reader.dtype, shape, data };
+}
+
+export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
+  return readValues(readLayout(bytes, file), file);
+}
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export interface NpyViewOptions {
+  /** Read what cannot be a view straight into a Float32Array (uint8 stays a Uint8Array). */
+  float32?: boolean;
+  /** Called once the header is read and checked, before any value is copied; may throw. */
+  beforeRead?: (dtype: NpyDtype, shape: number[]) => void;
+}
+
+/**
+ * Like parseNpy, but where the file's bytes already are the values as this machine holds them, `data`
+ * is a view on `bytes` instead of a copy (`shared: true`): uint8 in C order, and float32 in C order,
+ * in this machine's byte order and 4-byte aligned (numpy aligns the data to 64 bytes in the file).
+ * Everything else is copied as parseNpy copies it, or with `float32` into a Float32Array (no float64
+ * step in between). The caller must not change `bytes` afterwards.
+ */
+export function parseNpyView(
+  bytes: Uint8Array,
+  file: string,
+  opts: NpyViewOptions = {},
+): NpyArray & { shared: boolean } {
+  const layout = readLayout(bytes, file);
+  const { reader, little, shape, count, dataStart, fortran } = layout;
+  opts.beforeRead?.(reader.dtype, shape);
+  if (!fortran && reader.dtype === 'uint8') {
+    return { dtype: 'uint8', shape, data: bytes.subarray(dataStart, dataStart + count), shared: true };
+  }
+  const offset = bytes.byteOffset + dataStart;
+  if (!fortran && reader.dtype === 'float32' && little === HOST_LITTLE_ENDIAN && offset % 4 === 0) {
+    return { dtype: 'float32', shape, data: new Float32Array(bytes.buffer, offset, count), shared: true };
+  }
+  return { ...readValues(layout, file, opts.float32), shared: false };
 }
 
 interface RawLayout {

@@ -5,7 +5,7 @@
 
 import { unzipSync } from 'fflate';
 import { SippError } from '../util/errors';
-import { parseNpy, type NpyArray } from './npy';
+import { parseNpy, parseNpyView, type NpyArray, type NpyViewOptions } from './npy';
 
 export interface NpzBatchArrays {
   x: NpyArray;
@@ -86,8 +86,18 @@ function checkDirectory(b: Uint8Array, file: string): number[] {
   return crcs;
 }
 
+export interface NpzOptions {
+  /**
+   * Read x with parseNpyView and these options: a uint8 or aligned float32 x is then a view on the
+   * unpacked member, not a second copy of it.
+   */
+  view?: NpyViewOptions;
+  /** Called with x.npy's unpacked size (from the zip directory) before it is unpacked; may throw. */
+  beforeUnpackX?: (originalSize: number) => void;
+}
+
 /** Reads `x.npy` (required) and `y.npy` (optional) from an .npz archive. */
-export function parseNpz(bytes: Uint8Array, file: string): NpzBatchArrays {
+export function parseNpz(bytes: Uint8Array, file: string, opts: NpzOptions = {}): NpzBatchArrays {
   const isZip =
     bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
   if (!isZip) {
@@ -111,6 +121,7 @@ export function parseNpz(bytes: Uint8Array, file: string): NpzBatchArrays {
         const plausible =
           f.compression === 0 ? f.originalSize === f.size : f.originalSize <= f.size * MAX_DEFLATE_RATIO + 64;
         if (!plausible) throw new Error(`claims ${f.originalSize} bytes from ${f.size} stored`);
+        if (f.name === X_MEMBER) opts.beforeUnpackX?.(f.originalSize);
         return true;
       },
     });
@@ -138,7 +149,9 @@ export function parseNpz(bytes: Uint8Array, file: string): NpzBatchArrays {
   }
   const y = unpacked[Y_MEMBER];
   return {
-    x: parseNpy(x, `${file} (member ${X_MEMBER})`),
+    x: opts.view
+      ? parseNpyView(x, `${file} (member ${X_MEMBER})`, opts.view)
+      : parseNpy(x, `${file} (member ${X_MEMBER})`),
     y: y ? parseNpy(y, `${file} (member ${Y_MEMBER})`) : null,
     members,
   };
