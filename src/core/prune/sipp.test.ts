@@ -103,10 +103,7 @@ describe('convex program (water filling)', () => {
 describe('adapt_sample_size (§2.4)', () => {
   // 400 cases computed by the reference's own function (torchprune, float32 torch, scipy bisect).
   const fixture = JSON.parse(
-    readFileSync(
-      join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/adapt-sample-size.json'),
-      'utf8',
-    ),
+    readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures/adapt-sample-size.json'), 'utf8'),
   ) as { cases: { probabilities: number[]; target: number; draws: number }[] };
 
   it("matches the reference's draw counts (one draw of float32 summation order on at most a few)", () => {
