@@ -1,5 +1,6 @@
-// Checks the committed demo files (made by scripts/train-demo.ts): they load with stock
-// tf.loadLayersModel, and score on the held-out batch exactly what demo.json states (rounded down).
+// Checks the committed demo files (made by scripts/train-demo.ts and scripts/demo-extras.ts): they load
+// with stock tf.loadLayersModel, and score on the held-out batch exactly what demo.json states (rounded
+// down); the training set and the initial weights load too and are what they claim to be.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { unzipSync } from 'fflate';
+import { parseTrainingFiles } from '../src/core/data/training';
+import { cnn, mlp } from './demo-data';
 
 const DEMO = join(dirname(fileURLToPath(import.meta.url)), '../public/demo');
 
@@ -15,11 +18,13 @@ interface DemoJson {
     id: string;
     name: string;
     path: string;
+    initPath: string;
     inputShape: number[];
     testAccuracy: number;
     description: string;
   }[];
   batch: { path: string; n: number; inputShape: number[]; labelled: boolean };
+  train: { path: string; n: number; inputShape: number[]; labelled: boolean; dtype: string };
 }
 
 const demo = JSON.parse(readFileSync(join(DEMO, 'demo.json'), 'utf8')) as DemoJson;
@@ -94,9 +99,12 @@ describe('committed demo files', () => {
 
   it('keeps the files small', () => {
     expect(statSync(join(DEMO, demo.batch.path)).size).toBeLessThan(1.2 * 2 ** 20);
+    expect(statSync(join(DEMO, demo.train.path)).size).toBeLessThan(2.5 * 2 ** 20);
     for (const m of demo.models) {
-      expect(existsSync(join(DEMO, m.path))).toBe(true);
-      expect(statSync(join(dirname(join(DEMO, m.path)), 'weights.bin')).size).toBeLessThan(1.1 * 2 ** 20);
+      for (const path of [m.path, m.initPath]) {
+        expect(existsSync(join(DEMO, path))).toBe(true);
+        expect(statSync(join(dirname(join(DEMO, path)), 'weights.bin')).size).toBeLessThan(1.1 * 2 ** 20);
+      }
     }
   });
 
@@ -120,6 +128,89 @@ describe('committed demo files', () => {
       expect(measured - m.testAccuracy).toBeLessThan(0.001 + 1e-9);
       expect(m.testAccuracy).toBeGreaterThan(0.9);
       model.dispose();
+    },
+  );
+
+  it('has the training set: 8,101 labelled uint8 digits for both models, none of them a held-out digit', () => {
+    expect(demo.train).toEqual({
+      path: 'mnist-train-8101.npz',
+      n: 8101,
+      inputShape: [784],
+      labelled: true,
+      dtype: 'uint8',
+    });
+    const file = { name: demo.train.path, data: new Uint8Array(readFileSync(join(DEMO, demo.train.path))) };
+    for (const m of demo.models) {
+      const set = parseTrainingFiles([file], [null, ...m.inputShape], 10, { scaleUint8: true });
+      expect(set.x).toBeInstanceOf(Uint8Array);
+      expect(set.shape).toEqual([demo.train.n, ...m.inputShape]);
+      expect(set.sourceDtype).toBe('uint8');
+      expect(set.scale).toBe(1 / 255);
+      expect(set.y).not.toBeNull();
+      expect(set.y?.length).toBe(demo.train.n);
+    }
+    const set = parseTrainingFiles([file], [null, 784], 10);
+    const counts = new Array(10).fill(0);
+    set.y?.forEach((label) => counts[label]++);
+    // Stratified like the split: every class, in roughly MNIST's proportions.
+    for (const c of counts) expect(c).toBeGreaterThan(600);
+    let max = 0;
+    for (const v of set.x) max = Math.max(max, v);
+    expect(max).toBe(255);
+    // No training row equals a held-out row (the held-out floats are k/255 rounded to 3 decimals).
+    const per = 784;
+    const key = (row: ArrayLike<number>) =>
+      Buffer.from(Uint8Array.from(row, (v) => Math.round(v * 255))).toString('latin1');
+    const heldOut = new Set(
+      Array.from({ length: demo.batch.n }, (_, i) => key(x.subarray(i * per, (i + 1) * per))),
+    );
+    expect(heldOut.size).toBeGreaterThan(990);
+    let shared = 0;
+    for (let i = 0; i < demo.train.n; i++) {
+      if (heldOut.has(Buffer.from(set.x.subarray(i * per, (i + 1) * per)).toString('latin1'))) shared++;
+    }
+    expect(shared).toBe(0);
+  });
+
+  it.each(demo.models.map((m) => [m.id, m] as const))(
+    '%s has initial weights: same topology as the trained model, the seeded Glorot init, zero biases',
+    async (id, m) => {
+      expect(m.initPath).toBe(`${id}/init/model.json`);
+      const trained = await loadModel(m.path);
+      const init = await loadModel(m.initPath);
+      const topology = (model: tf.LayersModel) =>
+        model.layers.map((l) => ({ name: l.name, className: l.getClassName(), config: l.getConfig() }));
+      expect(topology(init)).toEqual(topology(trained));
+      const shapes = (model: tf.LayersModel) => model.weights.map((w) => [w.originalName, w.shape]);
+      expect(shapes(init)).toEqual(shapes(trained));
+      const fresh = (id === 'lenet5' ? cnn : mlp)();
+      const [a, b, c] = [init, trained, fresh].map((model) => model.getWeights().map((w) => w.dataSync()));
+      expect(a.length).toBe(b.length);
+      a.forEach((values, i) => {
+        const name = init.weights[i].originalName;
+        // Exactly what the builders train-demo.ts trains produce (seeded initialisers).
+        // (Counted, not compared with toEqual: a failing diff of 235,200 values takes vitest many minutes.)
+        let notFresh = 0;
+        for (let k = 0; k < values.length; k++) if (values[k] !== c[i][k]) notFresh++;
+        expect(values.length).toBe(c[i].length);
+        expect(notFresh).toBe(0);
+        if (name.endsWith('bias')) {
+          expect(values.every((v) => v === 0)).toBe(true);
+          expect(b[i].some((v) => v !== 0)).toBe(true);
+        } else {
+          const shape = init.weights[i].shape as number[];
+          const receptive = shape.slice(0, -2).reduce((p, d) => p * d, 1);
+          const limit = Math.sqrt(6 / (receptive * (shape[shape.length - 2] + shape[shape.length - 1])));
+          expect(values.every((v) => Math.abs(v) <= limit)).toBe(true);
+          let differ = 0;
+          for (let k = 0; k < values.length; k++) if (values[k] !== b[i][k]) differ++;
+          // Training moved most of every kernel. Not all: fc1 weights from pixels that are 0 in every
+          // training digit (15 % of LeNet-300-100's inputs) and weights of units that never fire get no
+          // gradient and keep their initial values.
+          expect(differ / values.length).toBeGreaterThan(0.75);
+        }
+      });
+      [init, trained, fresh].forEach((model) => model.dispose());
     },
   );
 });

@@ -12,7 +12,9 @@ import {
   PruningSession,
   SippError,
   sweep,
+  type Batch,
   type KernelVariant,
+  type LoadedModel,
   type MethodKey,
   type ProgressFn,
   type SweepPoint,
@@ -56,16 +58,25 @@ export function parseSparsity(s: string): number {
   return v;
 }
 
-/** Backend, model, batch and session: what every command starts with. */
-async function open(args: CommonArgs, timer: Timer) {
+/**
+ * Backend, model, batch and session: what every command starts with. `beforeSession` sees the
+ * fitted batch (and the loaded model) and returns the batch the session is made on (retraining's
+ * --split keeps part of it for training).
+ */
+export async function open(
+  args: CommonArgs,
+  timer: Timer,
+  beforeSession?: (batch: Batch, loaded: LoadedModel) => Batch | Promise<Batch>,
+) {
   const backend = await timer.time('backend', () => startBackend(args.backend));
   const loaded = await timer.time('load', () => loadModel(readModelFiles(args.model)));
-  const batch = await timer.time('batch', () => {
+  const fitted = await timer.time('batch', () => {
     const raw = parseBatchFiles(readBatchFiles(args.batch));
     const inShape = loaded.model.inputs[0].shape;
     const outShape = loaded.model.outputs[0].shape;
     return fitBatchToModel(raw, inShape, outShape[outShape.length - 1] ?? 1, { scaleUint8: args.scaleUint8 });
   });
+  const batch = beforeSession ? await beforeSession(fitted, loaded) : fitted;
   const session = await timer.time('session', () =>
     PruningSession.create(loaded.model, batch, {
       points: args.points,
@@ -76,7 +87,7 @@ async function open(args: CommonArgs, timer: Timer) {
   return { backend, loaded, batch, session, notices };
 }
 
-function sessionFacts(s: PruningSession) {
+export function sessionFacts(s: PruningSession) {
   return { points: s.points, evalPoints: s.evalPoints, labelled: s.evalY !== null };
 }
 

@@ -39,10 +39,13 @@ export function readModelFiles(modelPath: string): NamedBytes[] {
   return files;
 }
 
-/** --batch takes one file, or several separated by commas (an x.npy + y.npy pair). */
-export function readBatchFiles(spec: string): NamedBytes[] {
+/**
+ * --batch (and --train) take one file, or several separated by commas (an x.npy + y.npy pair).
+ * `what` names the file in messages ('batch file', 'training file').
+ */
+export function readBatchFiles(spec: string, what = 'batch file'): NamedBytes[] {
   return spec
     .split(',')
     .filter(Boolean)
-    .map((p) => readNamed(p, 'batch file'));
+    .map((p) => readNamed(p, what));
 }

@@ -1,5 +1,16 @@
 import { parseArgs } from 'node:util';
-import { METHOD_KEYS, METHODS, SippError, type Progress } from '../core';
+import {
+  DEFAULT_CASCADE,
+  DEFAULT_TRAIN_SETTINGS,
+  METHOD_KEYS,
+  METHODS,
+  SippError,
+  type DistillMode,
+  type OptimizerKind,
+  type Progress,
+  type ScheduleKind,
+  type TrainSettings,
+} from '../core';
 import {
   parseMethod,
   parseSparsity,
@@ -9,6 +20,7 @@ import {
   type CommonArgs,
 } from './commands';
 import { printReport } from './report';
+import { runCascade, runFinetune, runLottery, type RetrainArgs } from './retrain';
 
 const HELP = `sipp-studio: prune TensorFlow.js layers models with SiPP, headless.
 
@@ -18,6 +30,12 @@ Usage:
   sipp-studio sweep --model <model.json> --batch <file> --methods sipp,wt,snip --sparsities 0.5,0.8,0.9
                     [--points N] [--seed N] [--json]
   sipp-studio sensitivities --model <model.json> --batch <file> --out <file.npz> [--points N] [--reduction mean|max]
+  sipp-studio finetune --model <model.json> --batch <file> (--train <file> | --split F) --sparsity <0..1>
+                    [--method M] [--out <dir>] [training options] [--json]
+  sipp-studio cascade  --model <model.json> --batch <file> (--train <file> | --split F)
+                    [--sparsities ${DEFAULT_CASCADE.join(',')}] [--method M] [--out <dir>] [training options] [--json]
+  sipp-studio lottery  --model <model.json> --batch <file> (--train <file> | --split F) --init <init/model.json>
+                    --sparsity <0..1> [--method M] [--out <dir>] [training options] [--json]
 
 Common options:
   --batch <file>       .npz (x, optional y), .npy (inputs only), x.npy,y.npy (comma-separated pair) or .json
@@ -29,6 +47,27 @@ Common options:
   --kernel K           auto (default: fused/loop kernels) or plain (reference tfjs ops) for sensitivities
   --scale-uint8        divide uint8 inputs by 255 (never done silently)
   --json               print exactly one JSON object on stdout and nothing else
+
+Retraining (finetune: prune once, then fine-tune with the pruned weights held at zero; cascade: prune,
+retrain, recompute scores on the retrained network, prune further, each step kept; lottery: the pruned
+mask trained from --init's initial weights, beside the same mask on a fresh seeded init and a random
+mask of the same per-layer sparsity):
+  --train <file>       training set, same formats as --batch (uint8 x stays bytes; --scale-uint8 applies)
+  --split F            no --train: a seeded (--seed) fraction F of the --batch samples trains, the rest
+                       is the batch (sensitivities and evaluation)
+  --epochs N           default ${DEFAULT_TRAIN_SETTINGS.epochs}
+  --optimizer O        adam (default) or sgd
+  --lr X               learning rate (default ${DEFAULT_TRAIN_SETTINGS.lr})
+  --batch-size N       minibatch size (default ${DEFAULT_TRAIN_SETTINGS.batchSize})
+  --schedule S         constant (default), step (x0.1 at 60 % and 90 % of the epochs) or cosine
+  --momentum X         SGD momentum (default ${DEFAULT_TRAIN_SETTINGS.momentum})
+  --weight-decay X     L2 weight decay (default ${DEFAULT_TRAIN_SETTINGS.weightDecay})
+  --distill D          auto (default: labels when the training set has them, else the dense model's
+                       answers), on (labels plus distillation), off (labels only)
+  --seed N             also seeds the minibatch order, --split and lottery's controls
+  --out <dir>          finetune: the retrained model; cascade: <dir>/sparsity-<percent>/ per step
+                       (percent with at most 2 decimals: sparsity-90, sparsity-95.5); lottery:
+                       <dir>/ticket/, <dir>/fresh-init/, <dir>/random-mask/. Nothing written without it.
 
 Methods:
 ${METHOD_KEYS.map((k) => `  ${k.padEnd(10)} ${METHODS[k].summary}`).join('\n')}
@@ -43,6 +82,14 @@ function intOpt(v: string | undefined, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0)
     throw new SippError('bad-argument', `--${name} must be a non-negative integer, got '${v}'`);
+  return n;
+}
+
+function numOpt(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n))
+    throw new SippError('bad-argument', `--${name} must be a number, got '${v}'`);
   return n;
 }
 
@@ -68,6 +115,17 @@ async function main(argv: string[]): Promise<number> {
       backend: { type: 'string' },
       kernel: { type: 'string' },
       reduction: { type: 'string' },
+      train: { type: 'string' },
+      split: { type: 'string' },
+      init: { type: 'string' },
+      epochs: { type: 'string' },
+      optimizer: { type: 'string' },
+      lr: { type: 'string' },
+      'batch-size': { type: 'string' },
+      schedule: { type: 'string' },
+      momentum: { type: 'string' },
+      'weight-decay': { type: 'string' },
+      distill: { type: 'string' },
       propagate: { type: 'boolean' },
       'scale-uint8': { type: 'boolean' },
       json: { type: 'boolean' },
@@ -101,6 +159,36 @@ async function main(argv: string[]): Promise<number> {
       : undefined,
   };
   let result: Record<string, unknown>;
+  const retrain = (): RetrainArgs => {
+    const split = numOpt(values.split, 'split');
+    if (split !== undefined && !(split > 0 && split < 1))
+      throw new SippError(
+        'bad-argument',
+        `--split is the training fraction of the batch, strictly between 0 and 1; got '${values.split}'`,
+      );
+    const settings: Partial<TrainSettings> = {
+      epochs: intOpt(values.epochs, 'epochs'),
+      batchSize: intOpt(values['batch-size'], 'batch-size'),
+      optimizer: values.optimizer as OptimizerKind | undefined,
+      lr: numOpt(values.lr, 'lr'),
+      momentum: numOpt(values.momentum, 'momentum'),
+      weightDecay: numOpt(values['weight-decay'], 'weight-decay'),
+      schedule: values.schedule as ScheduleKind | undefined,
+      distill: values.distill as DistillMode | undefined,
+      seed: common.seed,
+    };
+    return {
+      ...common,
+      method: parseMethod(values.method ?? 'sipp'),
+      train: values.train,
+      split,
+      settings,
+      out: values.out,
+      log: json
+        ? undefined
+        : (line: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`),
+    };
+  };
   if (cmd === 'prune') {
     result = await runPrune({
       ...common,
@@ -121,10 +209,26 @@ async function main(argv: string[]): Promise<number> {
     if (reduction !== 'mean' && reduction !== 'max')
       throw new SippError('bad-argument', `--reduction must be mean or max, got '${reduction}'`);
     result = await runSensitivities({ ...common, out: required(values.out, 'out', cmd), reduction });
+  } else if (cmd === 'finetune') {
+    result = await runFinetune({
+      ...retrain(),
+      sparsity: parseSparsity(required(values.sparsity, 'sparsity', cmd)),
+    });
+  } else if (cmd === 'cascade') {
+    const sparsities = values.sparsities
+      ? values.sparsities.split(',').map(parseSparsity)
+      : [...DEFAULT_CASCADE];
+    result = await runCascade({ ...retrain(), sparsities });
+  } else if (cmd === 'lottery') {
+    result = await runLottery({
+      ...retrain(),
+      sparsity: parseSparsity(required(values.sparsity, 'sparsity', cmd)),
+      init: required(values.init, 'init', cmd),
+    });
   } else {
     throw new SippError(
       'unknown-command',
-      `unknown command '${cmd}'; use prune, sweep or sensitivities (see --help)`,
+      `unknown command '${cmd}'; use prune, sweep, sensitivities, finetune, cascade or lottery (see --help)`,
     );
   }
   if (json) process.stdout.write(JSON.stringify(result) + '\n');

@@ -70,6 +70,8 @@ export function printReport(r: Record<string, unknown>): void {
             pct(p.accuracy).padStart(10) +
             pct(p.agreement).padStart(11),
         );
+  } else if (r.command === 'finetune' || r.command === 'cascade' || r.command === 'lottery') {
+    retrainReport(r, line, out);
   } else {
     line('written', `${r.out} (${r.reduction} over conv positions)`);
     for (const L of r.layers as { name: string; shape: number[] }[])
@@ -77,4 +79,100 @@ export function printReport(r: Record<string, unknown>): void {
   }
   out.push('', `timings (ms): ${JSON.stringify(r.timingsMs)}`);
   process.stdout.write(out.join('\n') + '\n');
+}
+
+interface Facts {
+  accuracy: number | null;
+  agreement: number;
+}
+interface Epoch extends Facts {
+  epoch: number;
+  loss: number;
+  seconds: number;
+}
+interface Trained {
+  achievedSparsity: number;
+  retrained: Facts;
+  history: Epoch[];
+  diverged: string | null;
+  output: { dir: string; files: string[] } | null;
+}
+interface Step extends Trained {
+  index: number;
+  targetSparsity: number;
+  pruned: Facts;
+}
+interface Arm extends Trained {
+  arm: string;
+  label: string;
+  atStart: Facts;
+}
+
+/** One short table per step (or lottery arm): before training, every epoch, after. */
+function trainTable(title: string, start: string, startFacts: Facts, t: Trained, out: string[]): void {
+  out.push('', title);
+  const row = (name: string, loss: string, f: Facts, s: string) =>
+    out.push(
+      '  ' +
+        name.padEnd(14) +
+        loss.padStart(9) +
+        pct(f.accuracy).padStart(11) +
+        pct(f.agreement).padStart(11) +
+        s.padStart(8),
+    );
+  out.push(
+    '  ' +
+      ''.padEnd(14) +
+      'loss'.padStart(9) +
+      'accuracy'.padStart(11) +
+      'agreement'.padStart(11) +
+      's'.padStart(8),
+  );
+  row(start, '', startFacts, '');
+  for (const e of t.history) row(`epoch ${e.epoch}`, e.loss.toFixed(4), e, e.seconds.toFixed(1));
+  row('retrained', '', t.retrained, '');
+  if (t.diverged) out.push(`  diverged: ${t.diverged}`);
+  out.push(`  written: ${t.output ? `${t.output.dir}: ${t.output.files.join(', ')}` : 'nothing (no --out)'}`);
+}
+
+function retrainReport(
+  r: Record<string, unknown>,
+  line: (k: string, v: unknown) => void,
+  out: string[],
+): void {
+  const s = r.settings as Record<string, unknown>;
+  const train = r.train as {
+    source: string;
+    samples: number;
+    labelled: boolean;
+    split: string | null;
+    notices: string[];
+  };
+  line('method', r.method);
+  line('protocol', r.protocol);
+  line('training set', `${train.source}: ${train.samples} samples${train.labelled ? '' : ' (unlabelled)'}`);
+  if (train.split) line('split', train.split);
+  for (const n of train.notices) if (n !== train.split) line('notice (training)', n);
+  line(
+    'settings',
+    `${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${s.optimizer} lr ${s.lr} (${s.schedule}), batch ${s.batchSize}, ` +
+      `momentum ${s.momentum}, weight decay ${s.weightDecay}, distill ${s.distill}, seed ${s.seed}`,
+  );
+  line('accuracy before', pct(r.accuracyBefore));
+  if (r.command === 'lottery') {
+    line('initial weights', r.init);
+    line('target sparsity', pct(r.targetSparsity));
+    for (const a of r.arms as Arm[])
+      trainTable(`${a.arm}: ${a.label}, sparsity ${pct(a.achievedSparsity)}`, 'at start', a.atStart, a, out);
+  } else {
+    const steps = r.steps as Step[];
+    for (const st of steps)
+      trainTable(
+        `step ${st.index + 1} of ${steps.length}: target ${pct(st.targetSparsity)}, achieved ${pct(st.achievedSparsity)}`,
+        'pruned only',
+        st.pruned,
+        st,
+        out,
+      );
+  }
 }
