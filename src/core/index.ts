@@ -33,7 +33,6 @@ export {
   lottery,
   resolveTrainSettings,
   checkTrainingSet,
-  DEFAULT_CASCADE,
   type RetrainOptions,
   type LotteryOptions,
 } from './train/protocols';

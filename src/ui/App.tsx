@@ -4,6 +4,7 @@ import { Header } from './components/Header';
 import { LayersPanel } from './components/LayersPanel';
 import { ProgressBar } from './components/ProgressBar';
 import { PrunePanel } from './components/PrunePanel';
+import { RetrainPanel } from './components/RetrainPanel';
 import { StudioContext } from './state/context';
 import type { Studio } from './state/studio';
 
@@ -19,6 +20,7 @@ export function App({ studio }: { studio: Studio }) {
           <div className="col-work">
             <ProgressBar />
             <PrunePanel />
+            <RetrainPanel />
             <CurvesPanel />
             <LayersPanel />
           </div>

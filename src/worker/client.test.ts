@@ -21,6 +21,7 @@ const workspace = (files: string[]): Workspace => ({
   session: null,
   errors: [],
   ready: false,
+  training: { files: [], set: null, initFiles: [], init: null, initMissing: [], errors: [] },
   generation: 1,
 });
 
@@ -29,6 +30,8 @@ class FakeWorker {
   onmessage: ((m: MessageEvent<Event>) => void) | null = null;
   onerror: ((e: ErrorEvent) => void) | null = null;
   received: Request[] = [];
+  /** Transferables per request id. */
+  transferred = new Map<number, number>();
   terminated = false;
   private files: string[] = [];
   constructor(
@@ -38,8 +41,9 @@ class FakeWorker {
   emit(e: Event) {
     setTimeout(() => this.onmessage?.({ data: e } as MessageEvent<Event>), 0);
   }
-  postMessage(req: Request) {
+  postMessage(req: Request, transfer: Transferable[] = []) {
     this.received.push(req);
+    this.transferred.set(req.id, transfer.length);
     switch (req.type) {
       case 'init':
         return this.emit({
@@ -59,6 +63,21 @@ class FakeWorker {
       case 'cancel':
         if (this.honourCancel) this.emit({ type: 'cancelled', id: req.target });
         return;
+      case 'train-set':
+      case 'train-init':
+        return this.emit({
+          type: 'training',
+          id: req.id,
+          training: {
+            ...workspace([]).training,
+            files: req.files.map((f) => ({
+              name: f.name,
+              bytes: f.data.byteLength,
+              role: 'batch',
+              demo: req.demo,
+            })),
+          },
+        });
       default:
         return;
     }
@@ -136,6 +155,35 @@ describe('EngineClient', () => {
     expect(restarts[1].backend.fellBackFrom).toEqual({ name: 'webgpu', error: 'the GPU device was lost' });
     expect(restarts[1].reason).toMatch(/webgpu backend failed: the GPU device was lost/);
     expect(restarts[1].ws?.files.map((f) => f.name)).toEqual(['b.npz']);
+  });
+
+  it('transfers training files, and gives them to a fresh worker after the model files, in order', async () => {
+    const { client, workers, restarts } = setup(true);
+    await client.start('webgpu');
+    await client.addFiles([blob('model.json'), blob('w.bin'), blob('b.npz')], false);
+    const big = blob('train.npz');
+    const r = await client.setTrainingFiles('train-set', [big], false);
+    expect(r.kind === 'ok' && r.event.training.files.map((f) => f.name)).toEqual(['train.npz']);
+    const sent = workers[0].received.find((q) => q.type === 'train-set')!;
+    expect(workers[0].transferred.get(sent.id)).toBe(1);
+    await client.setTrainingFiles('train-init', [blob('init/model.json')], false);
+    await client.setTrainingFiles('train-init', [blob('init/weights.bin')], false);
+    // A second training set replaces the first; a removed one is not given again.
+    await client.setTrainingFiles('train-set', [blob('other.npz')], false);
+    await client.setTrainingFiles('train-set', [], false);
+    await client.setTrainingFiles('train-set', [blob('third.npz')], false);
+    workers[0].emit({ type: 'backend-failed', id: 0, name: 'webgpu', error: 'lost' });
+    await expect.poll(() => restarts.length).toBe(2);
+    const replayed = workers[1].received
+      .filter((q) => q.type === 'add-files' || q.type === 'train-set' || q.type === 'train-init')
+      .map((q) => `${q.type}:${'files' in q ? q.files.map((f) => f.name).join('+') : ''}`);
+    expect(replayed).toEqual([
+      'add-files:model.json+w.bin+b.npz',
+      'train-init:init/model.json',
+      'train-init:init/weights.bin',
+      'train-set:third.npz',
+    ]);
+    expect(restarts[1].ws?.training.files.map((f) => f.name)).toEqual(['third.npz']);
   });
 
   it('drops answers to requests it no longer waits for', async () => {

@@ -65,8 +65,12 @@ export class EngineClient {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  /** The add-files calls since the last clear, replayed into a fresh worker. */
-  private adds: { files: NamedBlob[]; demo: boolean }[] = [];
+  /**
+   * The file calls since the last demo, replayed in order into a fresh worker: the model and batch
+   * (`files`, up to the last clear) and the training data (`train-set`, `train-init`), which
+   * survive a backend switch too.
+   */
+  private adds: { kind: 'files' | 'train-set' | 'train-init'; files: NamedBlob[]; demo: boolean }[] = [];
   private options: SessionOptions = { scaleUint8: false, points: null };
   private choice: BackendChoice = 'auto';
   private readonly exclude: BackendName[] = [];
@@ -118,13 +122,18 @@ export class EngineClient {
       }
       const info = { ...init.event.info };
       if (fellBackFrom && !info.fellBackFrom) info.fellBackFrom = fellBackFrom;
-      let workspace: Workspace | null = null;
-      if (this.options.scaleUint8 || this.options.points !== null) {
+      let workspace = null as Workspace | null;
+      if (this.options.scaleUint8 || this.options.points !== null || this.options.trainSplit) {
         await this.call<'set-options'>({ type: 'set-options', options: this.options }).done;
       }
       for (const add of this.adds) {
-        const r = await this.send(add.files, add.demo).done;
-        if (r.kind === 'ok') workspace = r.event.workspace;
+        if (add.kind === 'files') {
+          const r = await this.send(add.files, add.demo).done;
+          if (r.kind === 'ok') workspace = r.event.workspace;
+        } else {
+          const r = await this.sendTraining(add.kind, add.files, add.demo);
+          if (r.kind === 'ok' && workspace) workspace = { ...workspace, training: r.event.training };
+        }
       }
       if (!superseded()) this.hooks.onRestart(info, workspace, reason);
     };
@@ -228,14 +237,46 @@ export class EngineClient {
   async addFiles(files: NamedBlob[], demo: boolean): Promise<Outcome<'add-files'>> {
     await this.restarting;
     if (demo) this.adds = [];
-    this.adds.push({ files, demo });
+    this.adds.push({ kind: 'files', files, demo });
     return this.send(files, demo).done;
   }
 
+  /** Removes the model and batch files (the training data stays). */
   async clearFiles(): Promise<Outcome<'clear-files'>> {
     await this.restarting;
-    this.adds = [];
+    this.adds = this.adds.filter((a) => a.kind !== 'files');
     return this.call<'clear-files'>({ type: 'clear-files' }).done;
+  }
+
+  /**
+   * Replaces the training set (`train-set`) or the lottery ticket's initial weights (`train-init`);
+   * no files removes them. Buffers are transferred to the worker, never copied by postMessage.
+   */
+  async setTrainingFiles(
+    kind: 'train-set' | 'train-init',
+    files: NamedBlob[],
+    demo: boolean,
+  ): Promise<Outcome<'train-set' | 'train-init'>> {
+    await this.restarting;
+    // A training set replaces the previous one; initial weights may come in two drops.
+    if (files.length === 0 || kind === 'train-set') this.adds = this.adds.filter((a) => a.kind !== kind);
+    if (files.length > 0) this.adds.push({ kind, files, demo });
+    return this.sendTraining(kind, files, demo);
+  }
+
+  private async sendTraining(
+    kind: 'train-set' | 'train-init',
+    files: NamedBlob[],
+    demo: boolean,
+  ): Promise<Outcome<'train-set' | 'train-init'>> {
+    const payload = await Promise.all(
+      files.map(async (f) => ({ name: f.name, data: await f.blob.arrayBuffer() })),
+    );
+    return this.call<'train-set' | 'train-init'>(
+      { type: kind, files: payload, demo },
+      undefined,
+      payload.map((p) => p.data),
+    ).done;
   }
 
   async setOptions(options: SessionOptions): Promise<Outcome<'set-options'>> {

@@ -6,7 +6,15 @@ import * as tf from '@tensorflow/tfjs';
 import { isAbortError, SippError } from '../core';
 import { loseDevice, startBackend, watchDeviceLoss } from './backend';
 import { Jobs } from './jobs';
-import { assertNever, type BackendName, type Event, type Request, type UserError } from './protocol';
+import { TrainJobs } from './train-jobs';
+import {
+  assertNever,
+  type BackendName,
+  type Event,
+  type FilePayload,
+  type Request,
+  type UserError,
+} from './protocol';
 import { toUserError, Workspace } from './workspace';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -14,6 +22,7 @@ const post = (e: Event, transfer: Transferable[] = []) => scope.postMessage(e, t
 
 const ws = new Workspace();
 const jobs = new Jobs(ws, post);
+const training = new TrainJobs(ws, jobs, post);
 
 /** Changes to the files or options: running jobs are stale, so they are stopped first. */
 async function mutate(id: number, change: () => void): Promise<Event> {
@@ -27,6 +36,10 @@ async function mutate(id: number, change: () => void): Promise<Event> {
   });
 }
 
+/** Views on the transferred buffers: no copy. */
+const poolFiles = (files: FilePayload[], demo: boolean) =>
+  files.map((f) => ({ name: f.name, data: new Uint8Array(f.data), demo }));
+
 async function handle(req: Request): Promise<Event | null> {
   switch (req.type) {
     case 'init': {
@@ -38,9 +51,7 @@ async function handle(req: Request): Promise<Event | null> {
       return { type: 'backend', id: req.id, info };
     }
     case 'add-files':
-      return mutate(req.id, () =>
-        ws.add(req.files.map((f) => ({ name: f.name, data: new Uint8Array(f.data), demo: req.demo }))),
-      );
+      return mutate(req.id, () => ws.add(poolFiles(req.files, req.demo)));
     case 'clear-files':
       return mutate(req.id, () => ws.clear());
     case 'set-options':
@@ -61,6 +72,16 @@ async function handle(req: Request): Promise<Event | null> {
     case 'lose-device':
       loseDevice();
       return { type: 'done', id: req.id };
+    // Training data does not change the session: no lock, no cancel of running jobs. Parsing is
+    // synchronous, so it always sees one model (a load in progress refits it when done).
+    case 'train-set':
+      ws.setTrainingFiles(poolFiles(req.files, req.demo));
+      return { type: 'training', id: req.id, training: ws.training.summary() };
+    case 'train-init':
+      await ws.training.setInit(poolFiles(req.files, req.demo));
+      return { type: 'training', id: req.id, training: ws.training.summary() };
+    case 'train':
+      return training.train(req);
     default:
       return assertNever(req, 'request');
   }
@@ -78,6 +99,9 @@ const WHERE: Record<Request['type'], UserError['where']> = {
   sweep: 'curves',
   cancel: 'files',
   'lose-device': 'backend',
+  'train-set': 'train',
+  'train-init': 'train-init',
+  train: 'retrain',
 };
 
 scope.onmessage = async (msg: MessageEvent<Request>) => {

@@ -11,14 +11,31 @@ import type { Workspace } from './workspace';
 
 export type Post = (e: Event, transfer?: Transferable[]) => void;
 
-const PRIORITY = { workspace: 5, prepare: 4, export: 3, prune: 2, size: 1, sweep: 0 } as const;
+/**
+ * Training holds the lock for its whole run (it trains the session's model in place), so slider
+ * moves wait for it; it goes after a waiting prepare or export, before curve points.
+ */
+export const PRIORITY = {
+  workspace: 5,
+  prepare: 4,
+  export: 3,
+  prune: 2,
+  train: 2,
+  size: 1,
+  sweep: 0,
+} as const;
+
+/** Retrained results by id, for the export (see train-jobs.ts). */
+export interface TrainedLookup {
+  trained(resultId: string): PruneResult;
+}
 
 /** Progress at most every 50 ms (and always the last step of a stage): a chunk can be very quick. */
-function throttled(id: number, post: Post): (p: Progress) => void {
+export function throttled(id: number, post: Post, ms = 50): (p: Progress) => void {
   let last = 0;
   return (p) => {
     const now = performance.now();
-    if (p.done === p.total || p.done === 0 || now - last > 50) {
+    if (p.done === p.total || p.done === 0 || now - last > ms) {
       last = now;
       post({ type: 'progress', id, progress: p });
     }
@@ -41,6 +58,9 @@ export class Jobs {
   private cache: { key: string; generation: number; result: PruneResult } | null = null;
   private denseSize: { generation: number; gzip: number; raw: number } | null = null;
 
+  /** Set by the training jobs, so that the export can find a retrained model. */
+  trainedLookup: TrainedLookup | null = null;
+
   constructor(
     private readonly ws: Workspace,
     private readonly post: Post,
@@ -56,7 +76,7 @@ export class Jobs {
   }
 
   /** Runs `fn` on the current session under the lock; stale or cancelled jobs answer 'cancelled'. */
-  private async job(
+  async job(
     id: number,
     priority: number,
     where: UserError['where'],
@@ -158,7 +178,8 @@ export class Jobs {
 
   async export(req: RequestOf<'export'>): Promise<Event | null> {
     return this.job(req.id, PRIORITY.export, 'export', async (s, signal) => {
-      const result = await this.pruned(s, req, signal);
+      const result =
+        req.resultId !== undefined ? this.lookup().trained(req.resultId) : await this.pruned(s, req, signal);
       const ex = await exportModel(s.modelWith(result), {
         name: req.name,
         topology: this.ws.model!.loaded.topology,
@@ -185,6 +206,11 @@ export class Jobs {
       );
       return null;
     });
+  }
+
+  private lookup(): TrainedLookup {
+    if (!this.trainedLookup) throw new SippError('result-gone', 'No retrained models are kept here.');
+    return this.trainedLookup;
   }
 
   /**

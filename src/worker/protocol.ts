@@ -5,8 +5,33 @@
 // Only types are imported from the core: the UI imports this file, and must never pull tfjs into
 // the main bundle.
 import type { MethodKey, Progress } from '../core/types';
+import type {
+  EpochReport,
+  LotteryArm,
+  Protocol,
+  StepReport,
+  TrainReport,
+  TrainSettings,
+} from '../core/train/types';
 
 export type { MethodKey, Progress };
+export type { EpochReport, Protocol, StepReport, TrainSettings };
+export type { DistillMode, OptimizerKind, ScheduleKind } from '../core/train/types';
+// core/train/types.ts holds constants and types only (no tfjs at run time): safe for the page.
+export {
+  DEFAULT_CASCADE,
+  DEFAULT_TRAIN_SETTINGS,
+  OPTIMIZERS,
+  PAPER_SGD,
+  PROTOCOLS,
+  SCHEDULES,
+} from '../core/train/types';
+
+/**
+ * Retrained models the worker keeps for download, newest first: each holds every weight of the
+ * model (1 MB for LeNet-300-100), so older ones are dropped. The page knows the same bound.
+ */
+export const MAX_KEPT_RESULTS = 20;
 // Pure data modules (no tfjs, no imports at run time): the page needs the method names before
 // the worker is up.
 export { METHOD_KEYS } from '../core/types';
@@ -34,7 +59,19 @@ export interface BackendInfo {
 
 /** An error for the user: where it belongs on the page, a stable code and a sentence. */
 export interface UserError {
-  where: 'files' | 'model' | 'batch' | 'backend' | 'sensitivities' | 'prune' | 'export' | 'curves' | 'demo';
+  where:
+    | 'files'
+    | 'model'
+    | 'batch'
+    | 'backend'
+    | 'sensitivities'
+    | 'prune'
+    | 'export'
+    | 'curves'
+    | 'demo'
+    | 'train'
+    | 'train-init'
+    | 'retrain';
   code: string;
   message: string;
 }
@@ -99,6 +136,8 @@ export interface Workspace {
   errors: UserError[];
   /** Model and batch loaded and fitted: sensitivities can be computed. */
   ready: boolean;
+  /** The training set (or split) and the lottery ticket's initial weights. */
+  training: TrainingSummary;
   /** Changes whenever the model, the batch or the options change: results of an older one are stale. */
   generation: number;
 }
@@ -188,6 +227,110 @@ export interface SessionOptions {
   scaleUint8: boolean;
   /** Sensitivity points; null: the default formula. */
   points: number | null;
+  /**
+   * Without a training set: train on a seeded `fraction` of the batch, and prune and evaluate on
+   * the rest (so no evaluation sample is ever trained on). Ignored while a training set is loaded.
+   */
+  trainSplit?: TrainSplit | null;
+}
+
+export interface TrainSplit {
+  fraction: number;
+  seed: number;
+}
+
+// --- retraining -----------------------------------------------------------------------------
+
+export interface TrainSetSummary {
+  source: string;
+  samples: number;
+  /** Shape of x as fitted to the model, batch axis first. */
+  shape: number[];
+  labelled: boolean;
+  dtype: string;
+  /** x holds integers 0..255: the same "divide by 255" switch as the batch applies. */
+  looksUint8: boolean;
+  scaled: boolean;
+  /** Bytes x takes in the worker (uint8 stays bytes). */
+  bytes: number;
+  notices: string[];
+  /** Made by splitting the batch (the sentence says how), not from a file. */
+  split: string | null;
+  demo: boolean;
+}
+
+export interface InitSummary {
+  name: string;
+  files: string[];
+  params: number;
+  demo: boolean;
+}
+
+export interface TrainingSummary {
+  /** The files of the training set (given, or waiting for their other half / a model). */
+  files: FileEntry[];
+  /** The set training uses: from the files, or from splitting the batch; null: none. */
+  set: TrainSetSummary | null;
+  /** Initial weights for the lottery ticket: model.json and its shards. */
+  initFiles: FileEntry[];
+  init: InitSummary | null;
+  /** What the initial weights still need ("weights.bin (named in init/model.json)"). */
+  initMissing: string[];
+  errors: UserError[];
+}
+
+export interface TrainParams {
+  protocol: Protocol;
+  method: MethodKey;
+  /** One target (one-shot, lottery) or the cascade's increasing targets. */
+  sparsities: number[];
+  settings: Partial<TrainSettings>;
+  /** Seed of the pruning (sampling methods); the training seed is in settings. */
+  pruneSeed: number;
+}
+
+/** One retrained model: a one-shot run, a cascade step or a lottery arm. Weights stay in the worker. */
+export interface TrainedSummary {
+  /** Key of the weights kept in the worker (for download); see MAX_KEPT_RESULTS. */
+  resultId: string;
+  /** The train request this came from. */
+  runId: number;
+  protocol: Protocol;
+  method: MethodKey;
+  /** Cascade step (0-based), 0 otherwise. */
+  index: number;
+  /** Cascade steps in the run (1 for one-shot and lottery). */
+  of: number;
+  arm: LotteryArm['arm'] | null;
+  armLabel: string | null;
+  targetSparsity: number;
+  achievedSparsity: number;
+  nonzeroParams: number;
+  totalParams: number;
+  /** Before retraining: the pruned model (lottery: the masked initial weights). */
+  before: EvalSummary;
+  retrained: EvalSummary;
+  settings: TrainSettings;
+  loss: TrainReport['loss'];
+  history: EpochReport[];
+  diverged: string | null;
+  trainSamples: number;
+  seconds: number;
+  layers: LayerPruned[];
+}
+
+/** An epoch's report; `step` is the cascade step, `arm` the lottery arm. */
+export type TrainEpoch = EpochReport & { step: number; arm?: string };
+
+/** The latest minibatch (throttled): `batch` of `batches` in `epoch` of `epochs`. */
+export interface TrainTick {
+  step: number;
+  arm?: string;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
 }
 
 export interface PruneParams {
@@ -204,10 +347,15 @@ export type Request =
   | { type: 'prepare'; id: number; methods: MethodKey[] }
   | ({ type: 'prune'; id: number } & PruneParams)
   | ({ type: 'size'; id: number } & PruneParams)
-  | ({ type: 'export'; id: number; name: string } & PruneParams)
+  | ({ type: 'export'; id: number; name: string; resultId?: string } & PruneParams)
   | { type: 'sweep'; id: number; methods: MethodKey[]; sparsities: number[]; seed: number }
   | { type: 'cancel'; id: number; target: number }
-  | { type: 'lose-device'; id: number };
+  | { type: 'lose-device'; id: number }
+  /** Replaces the training set; no files removes it. Files are transferred, not copied. */
+  | { type: 'train-set'; id: number; files: FilePayload[]; demo: boolean }
+  /** Replaces the lottery ticket's initial weights (model.json + shards); no files removes them. */
+  | { type: 'train-init'; id: number; files: FilePayload[]; demo: boolean }
+  | ({ type: 'train'; id: number } & TrainParams);
 
 export type Event =
   | { type: 'progress'; id: number; progress: Progress }
@@ -222,7 +370,12 @@ export type Event =
   | { type: 'sweep-done'; id: number; points: number }
   | { type: 'cancelled'; id: number }
   | { type: 'done'; id: number }
-  | { type: 'error'; id: number; error: UserError };
+  | { type: 'error'; id: number; error: UserError }
+  | { type: 'training'; id: number; training: TrainingSummary }
+  | { type: 'train-epoch'; id: number; epoch: TrainEpoch }
+  | { type: 'train-tick'; id: number; tick: TrainTick }
+  | { type: 'train-step-done'; id: number; step: TrainedSummary }
+  | { type: 'train-done'; id: number; steps: number };
 
 export type RequestType = Request['type'];
 
@@ -239,6 +392,9 @@ export interface ResultOf {
   sweep: 'sweep-done';
   cancel: 'done';
   'lose-device': 'done';
+  'train-set': 'training';
+  'train-init': 'training';
+  train: 'train-done';
 }
 
 export type EventOf<T extends Event['type']> = Extract<Event, { type: T }>;
@@ -253,6 +409,9 @@ export function isFinal(e: Event): boolean {
   switch (e.type) {
     case 'progress':
     case 'curve-point':
+    case 'train-epoch':
+    case 'train-tick':
+    case 'train-step-done':
       return false;
     case 'backend':
     case 'backend-failed':
@@ -265,6 +424,8 @@ export function isFinal(e: Event): boolean {
     case 'cancelled':
     case 'done':
     case 'error':
+    case 'training':
+    case 'train-done':
       return true;
     default:
       return assertNever(e, 'event');

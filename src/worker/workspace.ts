@@ -11,6 +11,8 @@ import {
   parseBatchFiles,
   PruningSession,
   SippError,
+  splitForTraining,
+  type Batch,
   type LoadedBatch,
   type LoadedModel,
   type ModelInfo,
@@ -18,6 +20,7 @@ import {
 import { addToPool, baseName, sortPool, type PoolFile } from './files';
 import type { BatchSummary, SessionOptions, UserError, Workspace as WorkspaceMsg } from './protocol';
 import { modelSummary } from './summaries';
+import { TrainingData, type FitTarget } from './training-data';
 
 const FOREIGN = /\.(h5|hdf5|keras|pb|pbtxt|onnx|tflite|pt|pth)$/i;
 
@@ -60,6 +63,8 @@ export class Workspace {
   model: ModelState | null = null;
   batch: BatchState | null = null;
   session: PruningSession | null = null;
+  /** The training set (files or a split of the batch) and the lottery ticket's initial weights. */
+  readonly training = new TrainingData();
   generation = 0;
   private sessionKey: { model: ModelState; batch: BatchState; options: string } | null = null;
   private batchInfo: BatchSummary | null = null;
@@ -86,6 +91,22 @@ export class Workspace {
     this.dropSession();
     if (this.model) freeModel(this.model.loaded.model);
     this.model = null;
+    this.training.unload();
+  }
+
+  /** What a training set is fitted to: the loaded model and the "divide by 255" switch. */
+  fitTarget(): FitTarget | null {
+    if (!this.model) return null;
+    return {
+      inputShape: this.model.loaded.model.inputs[0].shape,
+      numClasses: this.model.info.numClasses,
+      scaleUint8: this.options.scaleUint8,
+    };
+  }
+
+  /** New training files (none: remove the set); the session is not touched. */
+  setTrainingFiles(files: PoolFile[]): void {
+    this.training.setFiles(files, this.fitTarget());
   }
 
   private dropSession(): void {
@@ -129,6 +150,8 @@ export class Workspace {
           const loaded = await loadModel(modelFiles);
           try {
             this.model = { files: modelFiles, loaded, info: analyzeModel(loaded.model) };
+            // The demo's training data and initial weights belong to the demo's model.
+            if (!modelFiles.some((f) => f.demo)) this.training.dropDemo();
           } catch (e) {
             freeModel(loaded.model);
             throw e;
@@ -164,26 +187,60 @@ export class Workspace {
       }
     }
     await this.syncSession();
+    this.training.refit(this.fitTarget());
+  }
+
+  /**
+   * The options as they act on the session: the uint8 switch only matters for a batch of 0..255
+   * values (so that turning it on for a uint8 training set keeps a float batch's sensitivities).
+   */
+  private sessionOptions(batch: BatchState): string {
+    return JSON.stringify({
+      points: this.options.points,
+      scaleUint8: this.scaleBatch(batch),
+      split: this.options.trainSplit ?? null,
+    });
+  }
+
+  /** The switch as it acts on the batch: only a batch of 0..255 values is scaled (or told it is not). */
+  private scaleBatch(batch: BatchState): boolean {
+    const notices = batch.loaded.notices;
+    const bytes =
+      batch.loaded.sourceDtype === 'uint8' || notices.some((n) => n.includes('integers in 0..255'));
+    return bytes && this.options.scaleUint8;
   }
 
   private async syncSession(): Promise<void> {
     const { model, batch } = this;
-    const options = JSON.stringify(this.options);
+    const options = batch ? this.sessionOptions(batch) : '';
     const key = this.sessionKey;
     if (model && batch && key && key.model === model && key.batch === batch && key.options === options)
       return;
     this.dropSession();
+    this.training.setSplit(null);
     this.batchInfo = batch ? this.describeBatch(batch.loaded, null) : null;
     if (!model || !batch) return;
-    let fitted;
+    let fitted: Batch;
     try {
       fitted = fitBatchToModel(batch.loaded, model.loaded.model.inputs[0].shape, model.info.numClasses, {
-        scaleUint8: this.options.scaleUint8,
+        scaleUint8: this.scaleBatch(batch),
       });
       this.batchInfo = this.describeBatch(batch.loaded, fitted);
     } catch (e) {
       this.errors.push(toUserError(e, 'batch'));
       return;
+    }
+    const split = this.options.trainSplit;
+    if (split) {
+      // Train on one part, prune and evaluate on the other: no evaluation sample is trained on.
+      try {
+        const parts = splitForTraining(fitted, split.fraction, split.seed);
+        this.training.setSplit({ set: parts.train, description: parts.description });
+        fitted = parts.batch;
+        this.batchInfo = this.describeBatch(batch.loaded, fitted);
+      } catch (e) {
+        this.errors.push(toUserError(e, 'train'));
+      }
     }
     try {
       this.session = await PruningSession.create(model.loaded.model, fitted, {
@@ -232,6 +289,7 @@ export class Workspace {
         : null,
       errors: this.errors,
       ready: s !== null,
+      training: this.training.summary(),
       generation: this.generation,
     };
   }

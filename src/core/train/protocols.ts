@@ -28,9 +28,6 @@ import {
   type TrainSettings,
 } from './types';
 
-/** The cascade's default targets, each relative to the original dense size (§6.1's geometric grid, coarsened). */
-export const DEFAULT_CASCADE = [0.5, 0.7, 0.8, 0.9, 0.95, 0.98];
-
 export interface RetrainOptions extends LongCallOptions {
   settings?: Partial<TrainSettings>;
   /** Pruning seed (sampling methods). */
@@ -44,6 +41,8 @@ export interface RetrainOptions extends LongCallOptions {
 export interface LotteryOptions extends RetrainOptions {
   /** File name of the initial weights, for messages. */
   initSource?: string;
+  /** Each arm as soon as it is trained (a cancel keeps the arms already reported). */
+  onArmDone?: (a: LotteryArm) => void;
 }
 
 /** The training set fits the session's model and the settings: a message naming the file otherwise. */
@@ -254,14 +253,16 @@ export async function lottery(
       onTrainStep: (s) => opts.onTrainStep?.({ ...s, cascadeStep: 0, arm: a.arm }),
     });
     const result = trained(session, r, t.values, t.report);
-    out.push({
+    const arm: LotteryArm = {
       arm: a.arm,
       label: a.label,
       achievedSparsity: result.achievedSparsity,
       atStart,
       retrained: t.evaluation,
       result,
-    });
+    };
+    out.push(arm);
+    opts.onArmDone?.(arm);
   }
   return { method, targetSparsity: sparsity, arms: out };
 }

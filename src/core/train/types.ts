@@ -123,3 +123,6 @@ export interface LotteryOutcome {
   targetSparsity: number;
   arms: LotteryArm[];
 }
+
+/** The cascade's default targets, each relative to the original dense size (§6.1's geometric grid, coarsened). */
+export const DEFAULT_CASCADE: readonly number[] = [0.5, 0.7, 0.8, 0.9, 0.95, 0.98];

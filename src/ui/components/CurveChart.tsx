@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import {
   CartesianGrid,
   Line,
@@ -11,6 +12,7 @@ import {
 } from 'recharts';
 import { METHODS, type CurvePoint, type MethodKey } from '../../worker/protocol';
 import { quality } from '../state/curves';
+import type { RetrainedPoint } from '../state/retrain';
 import { sparsityPct } from '../state/format';
 import { METHOD_COLORS } from './colors';
 
@@ -21,6 +23,8 @@ interface Props {
   showDelta: boolean;
   stretchX: boolean;
   marker: { sparsity: number; quality: number; method: MethodKey } | null;
+  /** After-retraining points, drawn beside each method's prune-only curve with their own marker. */
+  retrained?: RetrainedPoint[];
   /** Accuracy (labelled batch) or agreement with the original model. */
   measure: 'accuracy' | 'agreement';
 }
@@ -31,7 +35,46 @@ const fromX = (x: number, stretch: boolean) => (stretch ? 1 - 10 ** -x : x / 100
 const STRETCH_TICKS = [0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995];
 const LINEAR_TICKS = [0, 20, 40, 60, 80, 100];
 
-export function CurveChart({ methods, points, dense, showDelta, stretchX, marker, measure }: Props) {
+/** One-shot points are diamonds, cascade steps triangles: told apart from the round prune-only dots. */
+function trainedDot(kind: RetrainedPoint['protocol'], color: string) {
+  function Shape(props: { cx?: number; cy?: number; index?: number }) {
+    const { cx, cy, index } = props;
+    if (cx === undefined || cy === undefined) return <g key={index} />;
+    const r = 5.5;
+    const d =
+      kind === 'one-shot'
+        ? `M${cx},${cy - r}L${cx + r},${cy}L${cx},${cy + r}L${cx - r},${cy}Z`
+        : `M${cx},${cy - r}L${cx + r},${cy + r * 0.8}L${cx - r},${cy + r * 0.8}Z`;
+    return (
+      <path
+        key={index}
+        d={d}
+        fill={color}
+        stroke="#fff"
+        strokeWidth={1.2}
+        className={`retrained-dot ${kind}`}
+      />
+    );
+  }
+  return Shape;
+}
+
+export const RETRAINED_WORDS: Record<RetrainedPoint['protocol'], string> = {
+  'one-shot': 'fine-tuned',
+  cascade: 'cascade',
+};
+
+/** Memoised: the page re-renders on every training tick, the chart only when its data changes. */
+export const CurveChart = memo(function CurveChart({
+  methods,
+  points,
+  dense,
+  showDelta,
+  stretchX,
+  marker,
+  measure,
+  retrained = [],
+}: Props) {
   const y = (q: number) => 100 * (showDelta ? q - dense : q);
   const series = methods.map((m) => ({
     method: m,
@@ -40,9 +83,21 @@ export function CurveChart({ methods, points, dense, showDelta, stretchX, marker
       .sort((a, b) => a.achievedSparsity - b.achievedSparsity)
       .map((p) => ({ x: toX(p.achievedSparsity, stretchX), y: y(quality(p)), s: p.achievedSparsity })),
   }));
+  const trainedSeries = methods.flatMap((m) =>
+    (['one-shot', 'cascade'] as const)
+      .map((protocol) => ({
+        method: m,
+        protocol,
+        data: retrained
+          .filter((p) => p.method === m && p.protocol === protocol)
+          .sort((a, b) => a.achievedSparsity - b.achievedSparsity)
+          .map((p) => ({ x: toX(p.achievedSparsity, stretchX), y: y(quality(p)), s: p.achievedSparsity })),
+      }))
+      .filter((t) => t.data.length > 0),
+  );
   const ticks = stretchX ? STRETCH_TICKS.map((s) => toX(s, true)) : LINEAR_TICKS;
   // Y range on round numbers: from the lowest point (or just under dense) to the top.
-  const ys = series.flatMap((s) => s.data.map((d) => d.y));
+  const ys = [...series, ...trainedSeries].flatMap((s) => s.data.map((d) => d.y));
   if (marker) ys.push(y(marker.quality));
   const lowest = Math.min(y(dense) - 2, ...ys);
   const top = showDelta ? Math.max(1, ...ys.map((v) => Math.ceil(v))) : 100;
@@ -116,6 +171,20 @@ export function CurveChart({ methods, points, dense, showDelta, stretchX, marker
             connectNulls
           />
         ))}
+        {trainedSeries.map((t) => (
+          <Line
+            key={`${t.method}-${t.protocol}`}
+            data={t.data}
+            dataKey="y"
+            name={`${METHODS[t.method].label}, ${RETRAINED_WORDS[t.protocol]}`}
+            stroke={METHOD_COLORS[t.method]}
+            strokeWidth={1.5}
+            strokeDasharray={t.protocol === 'one-shot' ? '5 3' : '2 3'}
+            dot={trainedDot(t.protocol, METHOD_COLORS[t.method])}
+            activeDot={false}
+            isAnimationActive={false}
+          />
+        ))}
         {marker && (
           <ReferenceDot
             x={toX(marker.sparsity, stretchX)}
@@ -130,4 +199,4 @@ export function CurveChart({ methods, points, dense, showDelta, stretchX, marker
       </LineChart>
     </ResponsiveContainer>
   );
-}
+});

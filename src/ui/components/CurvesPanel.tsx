@@ -1,7 +1,9 @@
+import { useMemo } from 'react';
 import { METHOD_KEYS, METHODS } from '../../worker/protocol';
 import { useStudio } from '../state/context';
 import { curvesCsv, curvesJson, maxWithin, pointKey, SPARSITY_GRID } from '../state/curves';
 import { sparsityPct } from '../state/format';
+import { retrainedPoints } from '../state/retrain';
 import { METHOD_COLORS } from './colors';
 import { CurveChart } from './CurveChart';
 import { ErrorMessage } from './ErrorMessage';
@@ -20,6 +22,19 @@ function download(name: string, text: string, type: string): void {
 export function CurvesPanel() {
   const [state, studio] = useStudio();
   const { curves, prepared, pruned } = state;
+  const results = state.retrain.results;
+  const retrained = useMemo(() => retrainedPoints(results), [results]);
+  const marker = useMemo(
+    () =>
+      pruned
+        ? {
+            sparsity: pruned.achievedSparsity,
+            quality: pruned.eval.accuracy ?? pruned.eval.agreement,
+            method: pruned.method,
+          }
+        : null,
+    [pruned],
+  );
   const dense = prepared ? (prepared.dense.accuracy ?? prepared.dense.agreement) : null;
   const labelled = prepared ? prepared.dense.accuracy !== null : true;
   const base = state.workspace?.model?.name ?? 'model';
@@ -73,6 +88,7 @@ export function CurvesPanel() {
         className="chart"
         data-testid="curve.chart"
         data-points={curves.points.length}
+        data-retrained={retrained.length}
         data-running={curves.running}
       >
         {dense === null ? (
@@ -87,15 +103,8 @@ export function CurvesPanel() {
             showDelta={state.showDelta}
             stretchX={state.stretchX}
             measure={labelled ? 'accuracy' : 'agreement'}
-            marker={
-              pruned
-                ? {
-                    sparsity: pruned.achievedSparsity,
-                    quality: pruned.eval.accuracy ?? pruned.eval.agreement,
-                    method: pruned.method,
-                  }
-                : null
-            }
+            retrained={retrained}
+            marker={marker}
           />
         )}
       </div>
@@ -121,6 +130,12 @@ export function CurvesPanel() {
             )}
           </span>
         ) : null}
+        {retrained.length > 0 && (
+          <span className="hint">
+            Lines with dots: pruned only; dashed with ◆: after one-shot fine-tuning; dotted with ▲: cascade
+            steps.
+          </span>
+        )}
         {curves.error && <ErrorMessage error={curves.error} title="Curves stopped." />}
       </div>
       <div className="max-within" data-testid="curve.max-within">
@@ -139,14 +154,27 @@ export function CurvesPanel() {
         <ul>
           {curves.methods.map((m) => {
             const v = dense === null ? null : maxWithin(curves.points, m, dense, state.tolerance);
+            const has = retrained.some((p) => p.method === m);
+            const t = dense === null || !has ? null : maxWithin(retrained, m, dense, state.tolerance);
             return (
-              <li key={m} data-method={m} data-value={v ?? undefined}>
+              <li key={m} data-method={m} data-value={v ?? undefined} data-retrained={t ?? undefined}>
                 <span className="swatch" style={{ background: METHOD_COLORS[m] }} aria-hidden="true" />
                 {METHODS[m].label}:{' '}
                 {v !== null ? (
                   <strong>{sparsityPct(v)}</strong>
                 ) : (
                   <span className="hint">{curves.running ? 'computing…' : 'no point within'}</span>
+                )}
+                {has && (
+                  <>
+                    {' '}
+                    · retrained:{' '}
+                    {t !== null ? (
+                      <strong>{sparsityPct(t)}</strong>
+                    ) : (
+                      <span className="hint">no point within</span>
+                    )}
+                  </>
                 )}
               </li>
             );
@@ -157,17 +185,17 @@ export function CurvesPanel() {
         <button
           type="button"
           className="button small"
-          disabled={curves.points.length === 0}
-          onClick={() => download(`${base}.curves.csv`, curvesCsv(curves.points), 'text/csv')}
+          disabled={curves.points.length === 0 && results.length === 0}
+          onClick={() => download(`${base}.curves.csv`, curvesCsv(curves.points, results), 'text/csv')}
         >
           Curves as CSV
         </button>
         <button
           type="button"
           className="button small"
-          disabled={curves.points.length === 0}
+          disabled={curves.points.length === 0 && results.length === 0}
           onClick={() =>
-            download(`${base}.curves.json`, curvesJson(meta(), curves.points), 'application/json')
+            download(`${base}.curves.json`, curvesJson(meta(), curves.points, results), 'application/json')
           }
         >
           Curves as JSON

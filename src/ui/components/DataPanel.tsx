@@ -5,6 +5,7 @@ import { BatchCard } from './BatchCard';
 import { DropZone } from './DropZone';
 import { ErrorMessage } from './ErrorMessage';
 import { ModelCard } from './ModelCard';
+import { TrainingCard } from './TrainingCard';
 
 const ROLE_LABEL = {
   model: 'model',
@@ -76,6 +77,7 @@ export function DataPanel() {
       ))}
       <ModelCard errors={errorsAt(['model'])} />
       <BatchCard errors={errorsAt(['batch'])} />
+      <TrainingCard />
     </section>
   );
 }

@@ -4,7 +4,7 @@ import type { NamedBlob } from '../../worker/client';
 import { useStudio } from '../state/context';
 
 /** Files of a drop, folders included ("dir/model.json"), so a model keeps its folder's name. */
-async function droppedFiles(dt: DataTransfer): Promise<NamedBlob[]> {
+export async function droppedFiles(dt: DataTransfer): Promise<NamedBlob[]> {
   const entries = [...dt.items]
     .map((i) => (i.kind === 'file' ? i.webkitGetAsEntry?.() : null))
     .filter((e): e is FileSystemEntry => !!e);

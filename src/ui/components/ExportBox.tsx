@@ -1,5 +1,7 @@
 import { useStudio } from '../state/context';
+import { exportedTrained, exportWords } from '../state/exporter';
 import { bytes, sparsityPct } from '../state/format';
+import { currentTrained } from '../state/retrain';
 import { ErrorMessage } from './ErrorMessage';
 
 function save(name: string, blob: Blob): void {
@@ -18,6 +20,13 @@ export function ExportBox() {
   const [state, studio] = useStudio();
   const ex = state.exported;
   const ready = state.prepared !== null && state.pruned !== null;
+  const available = currentTrained(
+    state.retrain.results,
+    state.method,
+    state.sparsity,
+    state.retrain.selectedId,
+  );
+  const trained = exportedTrained(state);
   return (
     <div className="export">
       <button
@@ -30,11 +39,22 @@ export function ExportBox() {
           for (const f of files ?? []) save(f.name, f.blob);
         }}
       >
-        {ex.busy ? 'Preparing download…' : 'Download pruned model'}
+        {ex.busy ? 'Preparing download…' : trained ? 'Download retrained model' : 'Download pruned model'}
       </button>
-      <span className="hint">
-        {ready ? `${studio.exportName()}.json + weights` : 'available once pruned'}
+      <span className="hint" data-testid="export.which" data-result-id={trained?.resultId ?? ''}>
+        {ready ? `${exportWords(state)}: ${studio.exportName()}.json + weights` : 'available once pruned'}
       </span>
+      {available && (
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="export.use-retrained"
+            checked={state.retrain.useRetrained}
+            onChange={(e) => studio.retrain.setUseRetrained(e.target.checked)}
+          />
+          Download the retrained model at this sparsity (off: the prune-only one)
+        </label>
+      )}
       {ex.files.length > 0 && (
         <p className="export-done hint">
           Saved {sparsityPct(ex.achievedSparsity ?? 0)} sparse, {bytes(ex.gzipBytes ?? 0)} gzipped. If the

@@ -1,5 +1,6 @@
 import { useStudio } from '../state/context';
 import { bytes, count, pct, points, seconds, sparsityPct } from '../state/format';
+import { currentTrained, describeTrained } from '../state/retrain';
 import { ErrorMessage } from './ErrorMessage';
 
 export function Readouts() {
@@ -17,6 +18,15 @@ export function Readouts() {
     'aria-busy': pending,
   };
   const sizeMatches = size && r && size.method === r.method && size.targetSparsity === r.targetSparsity;
+  // A retrained model at the slider's method and sparsity: its figure beside the prune-only one.
+  const trained = currentTrained(
+    state.retrain.results,
+    state.method,
+    state.sparsity,
+    state.retrain.selectedId,
+  );
+  const trainedQ = trained ? (trained.retrained.accuracy ?? trained.retrained.agreement) : null;
+  const training = state.retrain.run?.state === 'running';
   return (
     <div className={`readouts${pending ? ' pending' : ''}`} aria-live="polite">
       <div className="readout">
@@ -35,6 +45,21 @@ export function Readouts() {
             : 'dense: after sensitivities'}
         </span>
       </div>
+      {trained && trainedQ !== null && (
+        <div
+          className="readout retrained"
+          data-testid="prune.retrained"
+          data-value={trainedQ}
+          data-result-id={trained.resultId}
+        >
+          <span className="readout-label">After retraining</span>
+          <span className="readout-value">{pct(trainedQ)}</span>
+          <span className="readout-sub">
+            {quality !== null && !pending ? `${points(trainedQ - quality)} over prune-only · ` : ''}
+            {describeTrained(trained)}
+          </span>
+        </div>
+      )}
       <div className="readout">
         <span className="readout-label">Achieved sparsity</span>
         <span
@@ -81,6 +106,11 @@ export function Readouts() {
           Evaluated on {count(r.eval.evalPoints)} held-out samples; pruned and evaluated in{' '}
           {seconds(r.ms / 1000)}. Sizes are a fast estimate (gzip level 1); the download states the exact
           figure.
+        </p>
+      )}
+      {training && prunePending && (
+        <p className="readout-foot hint">
+          The slider’s result comes once the training run finishes (it holds the model).
         </p>
       )}
       {pruneError && <ErrorMessage error={pruneError} title="Pruning failed." />}

@@ -1,9 +1,10 @@
+import { memo } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Histogram } from '../../worker/protocol';
 import { count, pct } from '../state/format';
 
 /** Weights per bin of log10(sensitivity); the worker has already binned them. */
-export function SensitivityHistogram({ h }: { h: Histogram }) {
+export const SensitivityHistogram = memo(function SensitivityHistogram({ h }: { h: Histogram }) {
   const data = h.counts.map((c, i) => ({
     x: (h.edges[i] + h.edges[i + 1]) / 2,
     lo: h.edges[i],
@@ -42,4 +43,4 @@ export function SensitivityHistogram({ h }: { h: Histogram }) {
       </p>
     </>
   );
-}
+});

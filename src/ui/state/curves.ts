@@ -1,6 +1,6 @@
 // Accuracy-versus-sparsity curves: the grid of target sparsities, the order they are computed
 // in, the "highest sparsity within X points of dense" readout, and the CSV/JSON downloads.
-import type { CurvePoint, MethodKey } from '../../worker/protocol';
+import type { CurvePoint, MethodKey, TrainedSummary } from '../../worker/protocol';
 
 /** Targets, denser where pruning gets hard: the interesting part of a curve is above 80 %. */
 export const SPARSITY_GRID = [
@@ -58,11 +58,27 @@ export function maxWithin(
   return best;
 }
 
-const CSV_HEADER = 'method,target_sparsity,achieved_sparsity,within_tolerance,accuracy,agreement';
+const PRUNE_COLUMNS = 'method,target_sparsity,achieved_sparsity,within_tolerance,accuracy,agreement';
+/** Prune-only rows leave the training columns empty; retrained rows fill them. */
+const TRAIN_COLUMNS =
+  'kind,protocol,step,accuracy_before_retraining,agreement_before_retraining,epochs,optimizer,lr,' +
+  'batch_size,schedule,momentum,weight_decay,train_seed,distill,train_samples';
+export const CSV_HEADER = `${PRUNE_COLUMNS},${TRAIN_COLUMNS}`;
 
-export function curvesCsv(points: CurvePoint[]): string {
+const byMethodThenSparsity = (a: CurvePoint | TrainedSummary, b: CurvePoint | TrainedSummary) => {
+  const sa = 'sparsity' in a ? a.sparsity : a.targetSparsity;
+  const sb = 'sparsity' in b ? b.sparsity : b.targetSparsity;
+  return a.method === b.method ? sa - sb : a.method < b.method ? -1 : 1;
+};
+
+/** How a retrained row was made: "one-shot", "cascade", "lottery:ticket". */
+const protocolOf = (t: TrainedSummary) => (t.arm ? `${t.protocol}:${t.arm}` : t.protocol);
+
+export function curvesCsv(points: CurvePoint[], retrained: TrainedSummary[] = []): string {
+  const empty = TRAIN_COLUMNS.split(',').map(() => '');
+  empty[0] = 'prune';
   const rows = [...points]
-    .sort((a, b) => (a.method === b.method ? a.sparsity - b.sparsity : a.method < b.method ? -1 : 1))
+    .sort(byMethodThenSparsity)
     .map((p) =>
       [
         p.method,
@@ -71,9 +87,36 @@ export function curvesCsv(points: CurvePoint[]): string {
         p.withinTolerance,
         p.accuracy ?? '',
         p.agreement,
+        ...empty,
       ].join(','),
     );
-  return [CSV_HEADER, ...rows].join('\n') + '\n';
+  const trained = [...retrained].sort(byMethodThenSparsity).map((t) => {
+    const s = t.settings;
+    return [
+      t.method,
+      t.targetSparsity,
+      t.achievedSparsity.toFixed(6),
+      true,
+      t.retrained.accuracy ?? '',
+      t.retrained.agreement,
+      'retrained',
+      protocolOf(t),
+      t.index + 1,
+      t.before.accuracy ?? '',
+      t.before.agreement,
+      s.epochs,
+      s.optimizer,
+      s.lr,
+      s.batchSize,
+      s.schedule,
+      s.momentum,
+      s.weightDecay,
+      s.seed,
+      s.distill,
+      t.trainSamples,
+    ].join(',');
+  });
+  return [CSV_HEADER, ...rows, ...trained].join('\n') + '\n';
 }
 
 export interface CurvesJson {
@@ -83,10 +126,49 @@ export interface CurvesJson {
   dense: { accuracy: number | null; agreement: number };
   seed: number;
   points: CurvePoint[];
+  /** Retrained models: the point, the accuracy before retraining, the settings and the per-epoch history. */
+  retrained: {
+    method: MethodKey;
+    protocol: string;
+    step: number;
+    targetSparsity: number;
+    achievedSparsity: number;
+    accuracy: number | null;
+    agreement: number;
+    before: { accuracy: number | null; agreement: number };
+    settings: TrainedSummary['settings'];
+    loss: TrainedSummary['loss'];
+    trainSamples: number;
+    history: TrainedSummary['history'];
+    diverged: string | null;
+    seconds: number;
+  }[];
 }
 
-export function curvesJson(meta: Omit<CurvesJson, 'points'>, points: CurvePoint[]): string {
-  return (
-    JSON.stringify({ ...meta, points: [...points].sort((a, b) => a.sparsity - b.sparsity) }, null, 2) + '\n'
-  );
+export function curvesJson(
+  meta: Omit<CurvesJson, 'points' | 'retrained'>,
+  points: CurvePoint[],
+  retrained: TrainedSummary[] = [],
+): string {
+  const out: CurvesJson = {
+    ...meta,
+    points: [...points].sort((a, b) => a.sparsity - b.sparsity),
+    retrained: [...retrained].sort(byMethodThenSparsity).map((t) => ({
+      method: t.method,
+      protocol: protocolOf(t),
+      step: t.index + 1,
+      targetSparsity: t.targetSparsity,
+      achievedSparsity: t.achievedSparsity,
+      accuracy: t.retrained.accuracy,
+      agreement: t.retrained.agreement,
+      before: { accuracy: t.before.accuracy, agreement: t.before.agreement },
+      settings: t.settings,
+      loss: t.loss,
+      trainSamples: t.trainSamples,
+      history: t.history,
+      diverged: t.diverged,
+      seconds: t.seconds,
+    })),
+  };
+  return JSON.stringify(out, null, 2) + '\n';
 }

@@ -49,3 +49,26 @@ export async function fetchDemoFiles(list: DemoList, model: DemoModel): Promise<
     { name: list.batch.path.split('/').pop() ?? 'batch.npz', blob: batch },
   ];
 }
+
+/** The demo's training split (one .npz), or nothing when demo.json lists none. */
+export async function fetchDemoTraining(list: DemoList): Promise<NamedBlob[]> {
+  if (!list.train?.path) return [];
+  const blob = await (await get(new URL(list.train.path, demoBase()), 'the demo training set')).blob();
+  return [{ name: list.train.path.split('/').pop() ?? 'train.npz', blob }];
+}
+
+/** The demo model's initial weights (model.json and its shards), or nothing when it has none. */
+export async function fetchDemoInit(model: DemoModel): Promise<NamedBlob[]> {
+  if (!model.initPath) return [];
+  const jsonUrl = new URL(model.initPath, demoBase());
+  const jsonBlob = await (await get(jsonUrl, `${model.name} initial weights`)).blob();
+  const manifest = JSON.parse(await jsonBlob.text()) as { weightsManifest?: { paths: string[] }[] };
+  const paths = (manifest.weightsManifest ?? []).flatMap((g) => g.paths);
+  const shards = await Promise.all(
+    paths.map(async (p) => ({
+      name: `${model.id}/init/${p}`,
+      blob: await (await get(new URL(p, jsonUrl), p)).blob(),
+    })),
+  );
+  return [{ name: `${model.id}/init/model.json`, blob: jsonBlob }, ...shards];
+}

@@ -1,13 +1,31 @@
 // Downloading the pruned model: the worker writes model.json and one weight shard; the page
-// names them after the original model, the method and the sparsity.
-import type { UserError } from '../../worker/protocol';
+// names them after the original model, the method and the sparsity (and, for a retrained model,
+// how it was retrained).
+import type { TrainedSummary, UserError } from '../../worker/protocol';
 import { sparsityTag } from './format';
+import { currentTrained, describeTrained, SHORT_METHOD, trainedTag } from './retrain';
 import type { Studio } from './studio';
 import type { StudioState } from './types';
 
+/** The retrained model that goes with the slider, or null (none, or prune-only asked for). */
+export function exportedTrained(state: StudioState): TrainedSummary | null {
+  const { retrain } = state;
+  if (!retrain.useRetrained) return null;
+  return currentTrained(retrain.results, state.method, state.sparsity, retrain.selectedId);
+}
+
 export function exportName(state: StudioState): string {
   const name = state.workspace?.model?.name ?? 'model';
+  const t = exportedTrained(state);
+  if (t) return `${name}.${trainedTag(t)}`;
   return `${name}.${state.method}-${sparsityTag(state.sparsity)}`;
+}
+
+/** What the download holds, in words. */
+export function exportWords(state: StudioState): string {
+  const t = exportedTrained(state);
+  if (t) return describeTrained(t);
+  return `${SHORT_METHOD[state.method]} ${+(100 * state.sparsity).toFixed(1)} %, pruned only (no retraining)`;
 }
 
 /** Asks the worker for the files of the current setting; also keeps links to them in the state. */
@@ -17,7 +35,15 @@ export async function exportPruned(studio: Studio): Promise<{ name: string; blob
   for (const f of state.exported.files) URL.revokeObjectURL(f.url);
   studio.set({ exported: { ...state.exported, files: [], busy: true, error: null } });
   const name = exportName(state);
-  const r = await studio.client.call<'export'>({ type: 'export', method, sparsity, seed, name }).done;
+  const trained = exportedTrained(state);
+  const r = await studio.client.call<'export'>({
+    type: 'export',
+    method,
+    sparsity,
+    seed,
+    name,
+    ...(trained ? { resultId: trained.resultId } : {}),
+  }).done;
   if (r.kind !== 'ok') {
     const error: UserError =
       r.kind === 'error'

@@ -1,6 +1,7 @@
 // The state before anything has loaded.
 import type { MethodKey } from '../../worker/protocol';
-import type { JobView, StudioState } from './types';
+import { initialForm } from './retrain';
+import type { JobView, RetrainView, StudioState } from './types';
 import type { UrlSettings } from './url';
 
 export const IDLE_JOB: JobView = {
@@ -13,6 +14,19 @@ export const IDLE_JOB: JobView = {
   secondsLeft: null,
   message: null,
 };
+export function initialRetrain(): RetrainView {
+  return {
+    form: initialForm(),
+    run: null,
+    results: [],
+    selectedId: null,
+    useRetrained: true,
+    splitPercent: '80',
+    loading: null,
+    error: null,
+  };
+}
+
 /** SiPP-Rand and Uniform are one click away; left out by default they keep the first curves quick. */
 const DEFAULT_CURVES: MethodKey[] = ['sipp', 'sipp-det', 'wt', 'snip', 'random'];
 /** The state before anything has loaded; URL settings pick backend, method, sparsity, curves. */
@@ -26,7 +40,7 @@ export function initialState(url: UrlSettings): StudioState {
     demoError: null,
     activeDemo: null,
     workspace: null,
-    options: { scaleUint8: false, points: url.points },
+    options: { scaleUint8: false, points: url.points, trainSplit: null },
     job: {
       ...IDLE_JOB,
       state: 'running',
@@ -55,5 +69,7 @@ export function initialState(url: UrlSettings): StudioState {
     showDelta: false,
     stretchX: true,
     exported: { busy: false, error: null, files: [], gzipBytes: null, achievedSparsity: null },
+    training: null,
+    retrain: initialRetrain(),
   };
 }

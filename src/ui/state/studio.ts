@@ -11,6 +11,7 @@ import type {
   Workspace,
 } from '../../worker/protocol';
 import { CurveRunner } from './curve-runner';
+import { RetrainRunner } from './retrain-runner';
 import { exportName, exportPruned } from './exporter';
 import { fetchDemoFiles, fetchDemoList } from './demo';
 import type { StudioState } from './types';
@@ -24,6 +25,7 @@ const SIZE_DELAY_MS = 300;
 export class Studio extends Store<StudioState> {
   readonly client: EngineClient;
   readonly curves: CurveRunner;
+  readonly retrain: RetrainRunner;
   private readonly url: UrlSettings;
   /** Bumped by every fresh worker, so that generations of different workers never compare equal. */
   private epoch = 0;
@@ -41,6 +43,7 @@ export class Studio extends Store<StudioState> {
     super(initialState(url));
     this.url = url;
     this.curves = new CurveRunner(this);
+    this.retrain = new RetrainRunner(this);
     this.client = new EngineClient({
       onRestart: (info, ws, reason) => this.onRestart(info, ws, reason),
       onFatal: (error) =>
@@ -101,10 +104,20 @@ export class Studio extends Store<StudioState> {
     try {
       const files = await fetchDemoFiles(demos, model);
       this.set({ activeDemo: model.id, demoError: null });
+      // Before the files, so that it does not interrupt the sensitivities they start.
+      const bytes = demos.train && (demos.train.scaleUint8 ?? demos.train.dtype === 'uint8');
+      if (bytes && !this.state.options.scaleUint8) {
+        const options = { ...this.state.options, scaleUint8: true };
+        this.set({ options });
+        await this.client.setOptions(options);
+      }
       await this.addFiles(files, true);
     } catch (e) {
       this.set({ demoError: demoError(e), job: IDLE_JOB });
+      return;
     }
+    // The training split and initial weights load automatically, behind the first results.
+    await this.retrain.loadDemoData(demos, model);
   }
 
   /** Called synchronously from the drop/pick handler, so the bar leaves 'done' at once. */
@@ -143,13 +156,14 @@ export class Studio extends Store<StudioState> {
     const key = `${this.epoch}:${ws.generation}`;
     const fresh = key !== this.wsKey;
     this.wsKey = key;
-    this.set({ workspace: ws });
+    this.set({ workspace: ws, training: ws.training });
     if (!fresh) {
       if (this.state.job.kind === 'loading')
         this.set({ job: this.state.prepared ? { ...IDLE_JOB, state: 'done' } : IDLE_JOB });
       return;
     }
     this.curves.stop();
+    this.retrain.reset('Stopped: the model, the batch or a setting changed.');
     this.jobCall = null;
     this.set({
       prepared: null,

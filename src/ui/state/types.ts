@@ -8,9 +8,13 @@ import type {
   PruneSummary,
   SessionOptions,
   SizeSummary,
+  TrainedSummary,
+  TrainingSummary,
   UserError,
   Workspace,
 } from '../../worker/protocol';
+import type { RetrainForm } from './retrain';
+import type { RetrainRun } from './retrain-progress';
 
 export type JobState = 'idle' | 'running' | 'done' | 'error';
 
@@ -34,11 +38,33 @@ export interface DemoModel {
   path: string;
   description: string;
   testAccuracy: number;
+  /** The network's initial weights (before training), for the lottery ticket. */
+  initPath?: string;
 }
 
 export interface DemoList {
   models: DemoModel[];
   batch: { path: string; n: number };
+  /** The demo's training split (disjoint from the batch); dtype 'uint8': 0..255 bytes, scaled by 1/255. */
+  train?: { path: string; n: number; dtype?: string; scaleUint8?: boolean };
+}
+
+export interface RetrainView {
+  form: RetrainForm;
+  /** The run in progress, or the last one. */
+  run: RetrainRun | null;
+  /** Every finished step of this model + batch, oldest first. */
+  results: TrainedSummary[];
+  /** Picked in the results list: what the slider and the download show at its sparsity. */
+  selectedId: string | null;
+  /** Download the retrained model (when one goes with the slider) rather than the prune-only one. */
+  useRetrained: boolean;
+  /** "Split the batch" fraction in percent, as typed. */
+  splitPercent: string;
+  /** A training file or the initial weights being read and sent. */
+  loading: 'train-set' | 'train-init' | null;
+  /** Refused before it reached the worker (the form, a file that could not be read). */
+  error: UserError | null;
 }
 
 export interface CurveView {
@@ -86,4 +112,7 @@ export interface StudioState {
   showDelta: boolean;
   stretchX: boolean;
   exported: ExportView;
+  /** The training set and initial weights as the worker holds them. */
+  training: TrainingSummary | null;
+  retrain: RetrainView;
 }
