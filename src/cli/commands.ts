@@ -33,6 +33,7 @@ export interface CommonArgs {
   onProgress?: ProgressFn;
 }
 
+/** Milliseconds per stage; a stage timed more than once (a cascade's exports) adds up. */
 export class Timer {
   readonly ms: Record<string, number> = {};
   async time<T>(stage: string, f: () => Promise<T> | T): Promise<T> {
@@ -40,7 +41,7 @@ export class Timer {
     try {
       return await f();
     } finally {
-      this.ms[stage] = Math.round((performance.now() - t0) * 10) / 10;
+      this.ms[stage] = Math.round(((this.ms[stage] ?? 0) + performance.now() - t0) * 10) / 10;
     }
   }
 }

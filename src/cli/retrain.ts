@@ -280,35 +280,35 @@ export async function runCascade(args: RetrainArgs & { sparsities: number[] }) {
   try {
     const dense = await timer.time('evaluateDense', () => o.session.evaluate(null));
     const n = args.sparsities.length;
+    // Each step is written as soon as it is retrained: an interrupted cascade keeps its finished steps.
+    const outputs: (Awaited<ReturnType<typeof writeModel>> | null)[] = [];
     const steps = await timer.time('retrain', () =>
       cascade(o.session, o.train, args.method, args.sparsities, {
         settings: o.settings,
         seed: args.seed,
         onProgress: args.onProgress,
         onEpoch: (e) => args.log?.(epochLine(`step ${e.step + 1}/${n}  `, e)),
-        onStepDone: (s) =>
+        onStepDone: async (s) => {
           args.log?.(
             `step ${s.index + 1}/${n} done: sparsity ${pct(s.achievedSparsity)}, ` +
               `accuracy ${pct(s.pruned.accuracy)} pruned -> ${pct(s.retrained.accuracy)} retrained`,
-          ),
+          );
+          outputs.push(
+            args.out
+              ? await timer.time('export', () =>
+                  writeModel(
+                    o.session,
+                    o.loaded,
+                    s.result,
+                    join(args.out!, folders[s.index]),
+                    baseName(o, args.method, s.targetSparsity, 'cascade'),
+                  ),
+                )
+              : null,
+          );
+        },
       }),
     );
-    const outputs = await timer.time('export', async () => {
-      const written = [];
-      for (const s of steps)
-        written.push(
-          args.out
-            ? await writeModel(
-                o.session,
-                o.loaded,
-                s.result,
-                join(args.out, folders[s.index]),
-                baseName(o, args.method, s.targetSparsity, 'cascade'),
-              )
-            : null,
-        );
-      return written;
-    });
     return {
       ...header('cascade', 'cascade', args, o, dense),
       sparsities: args.sparsities,

@@ -35,14 +35,15 @@ export interface RetrainOptions extends LongCallOptions {
   onEpoch?: (e: EpochReport & { step: number; arm?: string }) => void;
   /** Per training step; `cascadeStep` is the cascade step index (0 for one-shot and lottery arms). */
   onTrainStep?: (s: StepReport & { cascadeStep: number; arm?: string }) => void;
-  onStepDone?: (s: RetrainStep) => void;
+  /** Awaited before the next step starts, so a caller can save each step (e.g. write it to disk). */
+  onStepDone?: (s: RetrainStep) => void | Promise<void>;
 }
 
 export interface LotteryOptions extends RetrainOptions {
   /** File name of the initial weights, for messages. */
   initSource?: string;
   /** Each arm as soon as it is trained (a cancel keeps the arms already reported). */
-  onArmDone?: (a: LotteryArm) => void;
+  onArmDone?: (a: LotteryArm) => void | Promise<void>;
 }
 
 /** The training set fits the session's model and the settings: a message naming the file otherwise. */
@@ -134,7 +135,7 @@ export async function fineTune(
   const settings = resolveTrainSettings(opts.settings);
   checkTrainingSet(session, set, settings);
   const step = await pruneAndRetrain(session, set, method, sparsity, settings, 0, 'one-shot', 'train', opts);
-  opts.onStepDone?.(step);
+  await opts.onStepDone?.(step);
   return step;
 }
 
@@ -177,7 +178,7 @@ export async function cascade(
         opts,
       );
       steps.push(step);
-      opts.onStepDone?.(step);
+      await opts.onStepDone?.(step);
       if (i + 1 < sparsities.length) {
         const next = await current.derive(step.result);
         if (current !== session) current.dispose();
@@ -262,7 +263,7 @@ export async function lottery(
       result,
     };
     out.push(arm);
-    opts.onArmDone?.(arm);
+    await opts.onArmDone?.(arm);
   }
   return { method, targetSparsity: sparsity, arms: out };
 }

@@ -227,6 +227,24 @@ describe('protocols', () => {
     for (const s of steps) expect(await session.evaluate(s.result)).toEqual(s.retrained);
   });
 
+  it('cascade: a step is saved (onStepDone awaited) before the next one starts', async () => {
+    const log: string[] = [];
+    await cascade(session, train, 'wt', [0.5, 0.8], {
+      settings: quick({ epochs: 1 }),
+      onEpoch: (e) => log.push(`epoch ${e.step}.${e.epoch}`),
+      onStepDone: async (s) => {
+        await new Promise((r) => setTimeout(r, 20));
+        log.push(`saved ${s.index}`);
+      },
+    });
+    expect(log.filter((l) => l !== 'epoch 0.0' && l !== 'epoch 1.0')).toEqual([
+      'epoch 0.1',
+      'saved 0',
+      'epoch 1.1',
+      'saved 1',
+    ]);
+  });
+
   it('lottery: three arms on the same per-layer sparsity; refuses initial weights of another topology', async () => {
     const init = mlp([20, 24, 16, 4], 99);
     const out = await lottery(session, train, init, 'wt', 0.8, { settings: quick({ epochs: 1 }) });
