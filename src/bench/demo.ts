@@ -20,6 +20,8 @@ export interface DemoFiles {
   /** model.json and its shard(s), named as in the manifest. */
   model: NamedBytes[];
   batch: NamedBytes;
+  /** The demo's training split (T1, T2); absent: those rows are skipped. */
+  train?: NamedBytes;
 }
 
 /** A full sweep: the app's default curves, 20 target sparsities. */
@@ -69,6 +71,16 @@ export class Demo {
     const per = batch.xShape.slice(1);
     const size = per.reduce((a, b) => a * b, 1);
     return tf.tensor(batch.x.subarray(from * size, to * size), [to - from, ...per]);
+  }
+
+  /** The pruning session (T1, T2 train on it and restore its weights). */
+  get pruning(): PruningSession {
+    return this.session;
+  }
+
+  /** The dense model as loaded (T2's stock-fit baseline copies its topology). */
+  get denseModel(): tf.LayersModel {
+    return this.dense;
   }
 
   /** Sensitivity points of the demo session (the default of §1.5). */
@@ -177,6 +189,7 @@ export async function loadDemoFiles(read: (path: string) => Promise<Uint8Array>)
   const demo = JSON.parse(text(await read('demo.json'))) as {
     models: { id: string; path: string }[];
     batch: { path: string };
+    train?: { path: string };
   };
   const entry = demo.models.find((m) => m.id === 'lenet-300-100');
   if (!entry) throw new Error('demo.json lists no lenet-300-100 model');
@@ -186,5 +199,7 @@ export async function loadDemoFiles(read: (path: string) => Promise<Uint8Array>)
   const shards = manifest.flatMap((g) => g.paths);
   const model = [{ name: 'model.json', data: json }];
   for (const p of shards) model.push({ name: p, data: await read(dir + p) });
-  return { model, batch: { name: demo.batch.path, data: await read(demo.batch.path) } };
+  const files: DemoFiles = { model, batch: { name: demo.batch.path, data: await read(demo.batch.path) } };
+  if (demo.train) files.train = { name: demo.train.path, data: await read(demo.train.path) };
+  return files;
 }

@@ -4,6 +4,7 @@
 // and the measurement runs at the largest size that fits, saying so in its record.
 import type { SensitivityKernel } from '../core';
 import { convCase, CONV, denseCase, DENSE, zOnlyCase } from './kernels';
+import { epochCase, maskedStepCase, trainingSetOf, T1_STEPS } from './train';
 import { Demo, SWEEP_SPARSITIES, type DemoFiles } from './demo';
 import { round, TARGETS, type BenchRecord, type Runtime } from './records';
 import { sideBySide, type BenchCase, type Clock } from './timing';
@@ -32,7 +33,7 @@ interface Spec {
   /** Sizes to try, full size first, each smaller than the one before. */
   ladder: number[];
   unit: string;
-  make(size: number): BenchCase;
+  make(size: number): BenchCase | Promise<BenchCase>;
   /** Multiple of the budget this measurement may use. */
   budgetScale?: number;
 }
@@ -52,7 +53,7 @@ interface Probe {
 }
 
 async function probe(spec: Spec, size: number, o: SuiteOptions, budgetMs: number): Promise<Probe> {
-  const c = spec.make(size);
+  const c = await spec.make(size);
   try {
     const p: Probe = { size, title: c.title, measuredMs: 0, baselineMs: 0, firstOnly: true };
     // The first pair compiles shaders and fills caches; the second is the estimate, unless the
@@ -124,7 +125,7 @@ async function measure(spec: Spec, o: SuiteOptions): Promise<BenchRecord> {
     if (size < full)
       reducedTo = `${size} of ${count(full, spec.unit)} (${seen}; ${calls} pairs at full size: about ${secs(calls * perUnit * full)}, ${over})`;
   }
-  const c = spec.make(size);
+  const c = await spec.make(size);
   try {
     const r = await sideBySide(c, {
       runs: o.runs,
@@ -239,7 +240,8 @@ export async function runSuite(o: SuiteOptions): Promise<BenchRecord[]> {
       make: (n) => zOnlyCase('conv', n, fused),
     });
   }
-  if (!o.demo || (o.only && !o.only.some((n) => ['P3', 'P4', 'prepare'].includes(n)))) return records;
+  if (!o.demo || (o.only && !o.only.some((n) => ['P3', 'P4', 'prepare', 'T1', 'T2'].includes(n))))
+    return records;
 
   const demo = await Demo.open(o.demo, o.kernels[0]);
   o.log(`demo: ${demo.description}`);
@@ -269,6 +271,27 @@ export async function runSuite(o: SuiteOptions): Promise<BenchRecord[]> {
         unit: 'points',
         make: (n) => demo.prepare(k, n),
       });
+    if (o.demo.train) {
+      const set = trainingSetOf(o.demo.train, demo.pruning);
+      await run({
+        name: 'T1',
+        variant: 'adam, wt 90 %',
+        ladder: halvings(T1_STEPS, 2),
+        unit: 'steps',
+        make: (n) => maskedStepCase(demo.pruning, set, n),
+      });
+      await run({
+        name: 'T2',
+        variant: 'adam, wt 90 %',
+        ladder: halvings(set.shape[0], 256),
+        unit: 'samples',
+        make: (n) => epochCase(demo.pruning, demo.denseModel, set, n),
+        budgetScale: 4,
+      });
+    } else
+      for (const name of ['T1', 'T2'])
+        if (!o.only || o.only.includes(name))
+          records.push(skipped(o, name, '-', `${name}, retraining`, 'the demo files have no training split'));
   } finally {
     demo.dispose();
   }

@@ -5,8 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   maskFromZeros,
+  parseTrainingFiles,
   resolveTrainSettings,
   trainMasked,
+  type NamedBytes,
   type PruningSession,
   type TrainingSet,
 } from '../core';
@@ -17,6 +19,26 @@ import type { BenchCase } from './timing';
 
 const BATCH = 64;
 const SPARSITY = 0.9;
+/** T1 at full size: 64 steps, enough that a step's fixed costs are averaged out. */
+export const T1_STEPS = 64;
+
+/** The demo's training split fitted to the session's model (uint8 kept, scaled per minibatch). */
+export function trainingSetOf(file: NamedBytes, session: PruningSession): TrainingSet {
+  const input = session.model.inputs[0].shape;
+  return parseTrainingFiles([file], input, session.info.numClasses, { scaleUint8: true });
+}
+
+/** The first `n` samples of `set`, as views (no copy). */
+function head(set: TrainingSet, n: number): TrainingSet {
+  if (n >= set.shape[0]) return set;
+  const per = set.shape.slice(1).reduce((a, b) => a * b, 1);
+  return {
+    ...set,
+    x: set.x.subarray(0, n * per),
+    shape: [n, ...set.shape.slice(1)],
+    y: set.y?.subarray(0, n) ?? null,
+  };
+}
 
 /** T1: `steps` steps of Adam on batches of 64, with the 90 % WT masks (measured) or none (baseline). */
 export async function maskedStepCase(
@@ -82,12 +104,17 @@ export async function maskedStepCase(
   };
 }
 
-/** T2: one epoch of fine-tuning at 90 % (SiPP mask), evaluation included / one epoch of tfjs fit(). */
+/**
+ * T2: one epoch of fine-tuning at 90 % (WT mask) on the first `samples` training samples,
+ * evaluation included / one epoch of tfjs fit() on the same samples.
+ */
 export async function epochCase(
   session: PruningSession,
   dense: tf.LayersModel,
-  set: TrainingSet,
+  full: TrainingSet,
+  samples = full.shape[0],
 ): Promise<BenchCase> {
+  const set = head(full, samples);
   const r = await session.prune('wt', SPARSITY);
   const masks = maskFromZeros(session, r.overrides);
   const settings = resolveTrainSettings({ epochs: 1, batchSize: BATCH, optimizer: 'adam', lr: 1e-3 });
