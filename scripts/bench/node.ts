@@ -14,9 +14,9 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { kernelFor } from '../../src/core';
 import { loadDemoFiles } from '../../src/bench/demo';
-import { skippedAll, type BenchRecord } from '../../src/bench/records';
+import { skippedAll, suiteOf, type BenchRecord } from '../../src/bench/records';
 import { runSuite } from '../../src/bench/suite';
-import { load1, machineDescription, mergeResults, type RunInfo } from './results';
+import { load1, machineDescription, mergeResults, readResults, type RunInfo } from './results';
 import { startBackend } from './backends';
 import { writeReport } from './report';
 
@@ -89,7 +89,26 @@ function parent(): void {
     runsPerMeasurement: RUNS,
     budgetS: Object.fromEntries(backends.map((b) => [b, budgetFor(b)])),
   };
-  writeReport(mergeResults(info, records));
+  const only = process.env.BENCH_ONLY?.split(',');
+  const previous = readResults().runs.find((r) => r.runtime === 'node' && suiteOf(r) === 'timing');
+  if (only && previous) {
+    // Some rows only: they replace their own rows, and the earlier run's header stays, noting the update.
+    const update = {
+      date: info.date,
+      only,
+      backends,
+      durationS: info.durationS,
+      loadBefore: info.loadBefore,
+      loadAfter: info.loadAfter,
+    };
+    const kept = { ...previous, updates: [...(previous.updates ?? []), update] };
+    const replaces = (r: BenchRecord) =>
+      r.runtime === 'node' &&
+      suiteOf(r) === 'timing' &&
+      only.includes(r.name) &&
+      backends.includes(r.backend);
+    writeReport(mergeResults(kept, records, undefined, replaces));
+  } else writeReport(mergeResults(info, records));
   console.log(`bench/results.json and BENCHMARKS.md written (${info.durationS.toFixed(0)} s)`);
 }
 

@@ -83,6 +83,10 @@ function section(run: RunInfo, records: BenchRecord[]): string {
     `Run ${run.date}, ${run.durationS.toFixed(0)} s in all; ${run.runsPerMeasurement} timed runs per measurement after warm-up; ` +
       `time budget per measurement: ${budgets}.`,
     `Machine: ${run.machine}. Load average (1 min): ${run.loadBefore} before, ${run.loadAfter} after, on 2 cores shared with other work.`,
+    ...(run.updates ?? []).map(
+      (u) =>
+        `Rows ${u.only.join(', ')} (${u.backends.join(', ')}) measured again ${u.date}, ${u.durationS.toFixed(0)} s; load ${u.loadBefore} before, ${u.loadAfter} after.`,
+    ),
     '',
     'Devices:',
     '',

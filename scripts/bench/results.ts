@@ -21,6 +21,15 @@ export interface RunInfo {
   runsPerMeasurement: number;
   /** Time budget of one measurement, per backend, in seconds. */
   budgetS: Record<string, number>;
+  /** Later runs of some measurements only (BENCH_ONLY), which replaced those rows. */
+  updates?: {
+    date: string;
+    only: string[];
+    backends: string[];
+    durationS: number;
+    loadBefore: number;
+    loadAfter: number;
+  }[];
 }
 
 export interface ResultsFile {

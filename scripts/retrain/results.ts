@@ -3,7 +3,7 @@
 // one-shot fine-tuning and after the cascade; and the lottery-ticket table. wasm backend.
 //   npx tsx scripts/retrain/results.ts --model lenet-300-100 [--epochs 2] [--methods sipp,wt] [--lottery-epochs 5]
 // Writes bench/retrain-<model>.json; `npx tsx scripts/retrain/report.ts` turns them into markdown.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -30,6 +30,11 @@ const { values: args } = parseArgs({
     methods: { type: 'string', default: METHOD_KEYS.join(',') },
     sparsities: { type: 'string', default: '0.5,0.7,0.8,0.9,0.95,0.98' },
     lottery: { type: 'string', default: '0.9,0.95,0.98' },
+    // Prune-only is cheap: a finer grid for its prune potential (the low end matters there).
+    'prune-grid': {
+      type: 'string',
+      default: '0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.75,0.8,0.85,0.9,0.92,0.94,0.95,0.96,0.97,0.98',
+    },
     skip: { type: 'string', default: '' },
   },
 });
@@ -42,6 +47,7 @@ const epochs = Number(args.epochs);
 const lotteryEpochs = Number(args['lottery-epochs']);
 const methods = args.methods!.split(',') as MethodKey[];
 const grid = args.sparsities!.split(',').map(Number);
+const pruneGrid = args['prune-grid']!.split(',').map(Number);
 const skip = new Set(args.skip!.split(','));
 
 async function open(dir: string) {
@@ -75,9 +81,21 @@ async function main() {
     grid,
     methods: {} as Record<string, unknown>,
   };
+  // A run with --skip or --methods adds to what an earlier run measured instead of erasing it.
+  const path = `bench/retrain-${args.model}.json`;
+  const before = existsSync(path)
+    ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)
+    : null;
   const save = () => {
     mkdirSync('bench', { recursive: true });
-    writeFileSync(`bench/retrain-${args.model}.json`, JSON.stringify(out, null, 1));
+    const merged: Record<string, unknown> = { ...(before ?? {}), ...out };
+    const old = (before?.methods ?? {}) as Record<string, Record<string, unknown>>;
+    const now = out.methods as Record<string, Record<string, unknown>>;
+    const methods: Record<string, unknown> = { ...old };
+    for (const m of Object.keys(now)) methods[m] = { ...(old[m] ?? {}), ...now[m] };
+    merged.methods = methods;
+    if (!out.lottery && before?.lottery) merged.lottery = before.lottery;
+    writeFileSync(path, JSON.stringify(merged, null, 1));
   };
   const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${args.model} ${s}`);
   for (const method of methods) {
@@ -91,6 +109,17 @@ async function main() {
       pruneOnly.push({ sparsity: r.achievedSparsity, accuracy: e.accuracy });
     }
     rec.pruneOnly = pruneOnly;
+    const fine = [];
+    for (const s of pruneGrid) {
+      const r = await session.prune(method, s, { seed: 0 });
+      fine.push({
+        sparsity: s,
+        achieved: r.achievedSparsity,
+        accuracy: (await session.evaluate(r)).accuracy,
+      });
+    }
+    rec.pruneOnlyFine = fine;
+    save();
     log(`${method} prune-only ${pruneOnly.map((p) => p.accuracy).join(' ')}`);
     if (!skip.has('one-shot')) {
       const t0 = performance.now();
