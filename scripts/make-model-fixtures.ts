@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { WeightSpec } from '../src/core/model/quantization';
 import { kerasTopology, VERSIONS, weightName, type Dialect } from './model-fixtures/dialects';
 import { derivedCases } from './model-fixtures/derived';
+import { manifestOrderCases } from './model-fixtures/manifest-order';
 import {
   encodeWeights,
   json,
@@ -240,6 +241,8 @@ async function main() {
     const dir = `${'error' in c.expect ? 'bad' : 'edge'}/${c.id}`;
     cases.push({ id: dir, why: c.why, files: writeVariant(dir, c.files), expect: c.expect });
   }
+  // Appended after every older row so that those stay byte-identical.
+  cases.push(...(await manifestOrderCases(variants, { out: OUT, samples: N_SAMPLES, write: writeVariant })));
   fs.writeFileSync(path.join(OUT, 'cases.json'), JSON.stringify(cases, null, 1) + '\n');
   const total = fs
     .readdirSync(OUT, { recursive: true, withFileTypes: true })

@@ -67,7 +67,7 @@ export async function loadModel(given: NamedBytes[], opts: { name?: string } = {
 
   const model = await buildModel(topology, fileName);
   try {
-    assignWeights(matchWeights(model, weights, notices));
+    assignWeights(matchWeights(model, weights, notices, fileName));
   } catch (e) {
     model.dispose();
     throw e;
