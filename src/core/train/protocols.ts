@@ -2,6 +2,7 @@
 // (scores recomputed on the retrained network at every step), and the lottery ticket (the pruned
 // mask trained from the network's initial weights, beside two controls).
 import * as tf from '@tensorflow/tfjs';
+import { formatBytes, passBytes, samplesPerChunk, workingBudgetBytes } from '../memory/chunks';
 import type { LongCallOptions, MethodKey } from '../types';
 import type { PruneResult, PruningSession } from '../session';
 import type { TrainingSet } from '../data/training';
@@ -46,6 +47,9 @@ export interface LotteryOptions extends RetrainOptions {
   onArmDone?: (a: LotteryArm) => void | Promise<void>;
 }
 
+/** A training step may use this many times the backend's working budget (one tape, then freed). */
+const TRAIN_MEMORY_FACTOR = 4;
+
 /** The training set fits the session's model and the settings: a message naming the file otherwise. */
 export function checkTrainingSet(session: PruningSession, set: TrainingSet, settings: TrainSettings): void {
   const n = set.shape[0] ?? 0;
@@ -73,6 +77,25 @@ export function checkTrainingSet(session: PruningSession, set: TrainingSet, sett
         `${set.source}: label ${set.y[badAt]} (sample ${badAt}) is outside the model's ${classes} classes (0 to ${classes - 1})`,
       );
   }
+  checkBatchMemory(session, settings);
+}
+
+/**
+ * A minibatch's forward and backward pass keeps every activation and its gradient: refuse a
+ * batch size whose tape would not fit the backend's memory, naming the largest that does (at
+ * 224x224x3, MobileNet-size models fit a few samples per step, not 64).
+ */
+export function checkBatchMemory(session: PruningSession, settings: TrainSettings): void {
+  const budget = TRAIN_MEMORY_FACTOR * workingBudgetBytes();
+  const need = passBytes(session.model, settings.batchSize, true);
+  if (need <= budget) return;
+  const fits = samplesPerChunk(session.model, { backward: true, budgetBytes: budget, max: Infinity });
+  throw new SippError(
+    'train-batch-memory',
+    `a training step on ${settings.batchSize} samples needs about ${formatBytes(need)} for this model's activations and their gradients ` +
+      `(input [${session.info.inputShape.join(', ')}]); the ${tf.getBackend()} backend has about ${formatBytes(budget)} for it: ` +
+      `use a batch size of ${fits} or less`,
+  );
 }
 
 function trained(

@@ -6,6 +6,7 @@ import type { LongCallOptions } from '../types';
 import type { Evaluation, PruningSession } from '../session';
 import { gatherSamples, type TrainingSet } from '../data/training';
 import { outputsProbabilities } from '../evaluate/loss';
+import { samplesPerChunk } from '../memory/chunks';
 import { SippError } from '../util/errors';
 import { checkpoint, StageProgress } from '../util/progress';
 import { seededRandom } from '../util/rng';
@@ -22,7 +23,7 @@ export interface TrainCallOptions extends LongCallOptions {
 
 /** Soft targets above this many bytes are refused rather than risk the tab's memory. */
 const TEACHER_MAX_BYTES = 256 * 2 ** 20;
-/** Bytes of input per inference chunk when computing soft targets. */
+/** Bytes of input per inference chunk when computing soft targets (activations: samplesPerChunk). */
 const CHUNK_BYTES = 32 * 2 ** 20;
 
 function lossKind(set: TrainingSet, s: TrainSettings): TrainReport['loss'] {
@@ -49,7 +50,7 @@ async function softTargets(
   const probs = outputsProbabilities(model);
   const per = set.shape.slice(1);
   const size = per.reduce((a, b) => a * b, 1);
-  const chunk = Math.max(1, Math.min(n, Math.floor(CHUNK_BYTES / (4 * size))));
+  const chunk = Math.max(1, Math.min(n, Math.floor(CHUNK_BYTES / (4 * size)), samplesPerChunk(model)));
   const out = new Float32Array(n * classes);
   const progress = new StageProgress('distillation targets', n, opts.onProgress);
   for (let start = 0; start < n; start += chunk) {
