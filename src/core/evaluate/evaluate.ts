@@ -1,23 +1,34 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LongCallOptions } from '../types';
+import { explainOutOfMemory } from '../memory/chunks';
+import { sampleCount, sliceSamples, type Samples } from '../memory/samples';
 import { checkpoint } from '../util/progress';
 
 /** Top-1 class of every sample, computed in chunks so memory stays bounded. */
 export async function predictClasses(
   model: tf.LayersModel,
-  x: tf.Tensor,
+  x: Samples,
   chunk: number,
   opts: LongCallOptions = {},
 ): Promise<Int32Array> {
-  const n = x.shape[0];
+  const n = sampleCount(x);
   const out = new Int32Array(n);
   for (let start = 0; start < n; start += chunk) {
     if (start > 0) await checkpoint(opts);
     const size = Math.min(chunk, n - start);
-    const cls = tf.tidy(() => {
-      const y = model.apply(x.slice(start, size), { training: false }) as tf.Tensor;
-      return tf.argMax(y.reshape([size, -1]), -1);
-    });
+    let cls: tf.Tensor;
+    try {
+      cls = tf.tidy(() => {
+        const y = model.apply(sliceSamples(x, start, size), { training: false }) as tf.Tensor;
+        return tf.argMax(y.reshape([size, -1]), -1);
+      });
+    } catch (e) {
+      throw explainOutOfMemory(
+        e,
+        `A forward pass of ${size} samples (of ${n})`,
+        'Use a batch with fewer or smaller samples.',
+      );
+    }
     out.set((await cls.data()) as Int32Array, start);
     cls.dispose();
   }

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LongCallOptions } from '../types';
+import { explainOutOfMemory } from '../memory/chunks';
+import { sampleCount, sliceSamples, type Samples } from '../memory/samples';
 import { checkpoint, StageProgress } from '../util/progress';
 import { crossEntropy, outputsProbabilities } from './loss';
 
@@ -17,13 +19,13 @@ export interface GradientSums {
 export async function lossGradients(
   model: tf.LayersModel,
   variables: tf.Variable[],
-  x: tf.Tensor,
+  x: Samples,
   labels: Int32Array,
   chunk: number,
   stage: string,
   opts: LongCallOptions = {},
 ): Promise<GradientSums> {
-  const n = x.shape[0];
+  const n = sampleCount(x);
   const probs = outputsProbabilities(model);
   const mean = variables.map((v) => new Float32Array(v.size));
   const absSum = variables.map((v) => new Float32Array(v.size));
@@ -31,14 +33,16 @@ export async function lossGradients(
   for (let start = 0; start < n; start += chunk) {
     await checkpoint(opts);
     const size = Math.min(chunk, n - start);
-    const grads = tf.tidy(() => {
-      const xc = x.slice(start, size);
-      const yc = tf.tensor1d(labels.subarray(start, start + size), 'int32');
-      const f = () => crossEntropy(model.apply(xc, { training: false }) as tf.Tensor, yc, probs);
-      const { value, grads } = tf.variableGrads(f, variables);
-      value.dispose();
-      return variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-    });
+    const grads = explainingMemory(size, () =>
+      tf.tidy(() => {
+        const xc = sliceSamples(x, start, size);
+        const yc = tf.tensor1d(labels.subarray(start, start + size), 'int32');
+        const f = () => crossEntropy(model.apply(xc, { training: false }) as tf.Tensor, yc, probs);
+        const { value, grads } = tf.variableGrads(f, variables);
+        value.dispose();
+        return variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      }),
+    );
     for (let i = 0; i < variables.length; i++) {
       const g = (await grads[i].data()) as Float32Array;
       const w = size / n;
@@ -52,4 +56,16 @@ export async function lossGradients(
   }
   progress.finish();
   return { mean, absSum };
+}
+
+function explainingMemory<T>(size: number, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw explainOutOfMemory(
+      e,
+      `The gradients of ${size} samples`,
+      'Use fewer sensitivity points (--points), or smaller samples.',
+    );
+  }
 }

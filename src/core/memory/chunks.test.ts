@@ -43,7 +43,9 @@ describe('chunks by bytes', () => {
     expect(samplesPerChunk(small, { budgetBytes: 256 * 2 ** 20 })).toBe(256);
     const perSample = 4 * (224 * 224 * 16 + 112 * 112 * 8 + 8 + 10);
     expect(activationFloats(big).total * 4).toBe(perSample);
-    expect(samplesPerChunk(big, { budgetBytes: 256 * 2 ** 20 })).toBe(Math.floor((256 * 2 ** 20) / perSample));
+    expect(samplesPerChunk(big, { budgetBytes: 256 * 2 ** 20 })).toBe(
+      Math.floor((256 * 2 ** 20) / perSample),
+    );
     expect(samplesPerChunk(big, { budgetBytes: 256 * 2 ** 20, backward: true })).toBe(
       Math.floor((256 * 2 ** 20) / (3 * perSample)),
     );
@@ -68,5 +70,26 @@ describe('chunks by bytes', () => {
     const other = new Error('shape mismatch');
     expect(explainOutOfMemory(other, 'x', 'y')).toBe(other);
     expect(isOutOfMemory(new SippError('bad', 'out of memory'))).toBe(false);
+  });
+});
+
+describe('host samples', () => {
+  it('slice like the tensor they replace, and predictClasses gives the same classes from either', async () => {
+    const { predictClasses } = await import('../evaluate/evaluate');
+    const { sliceSamples } = await import('./samples');
+    const m = mlp();
+    const data = Float32Array.from({ length: 7 * 784 }, (_, i) => Math.sin(i));
+    const t = tf.tensor(data, [7, 784]);
+    const host = { data, shape: [7, 784] };
+    const before = tf.memory().numTensors;
+    const a = sliceSamples(host, 2, 3);
+    const b = sliceSamples(t, 2, 3);
+    expect(a.shape).toEqual([3, 784]);
+    expect(await a.data()).toEqual(await b.data());
+    tf.dispose([a, b]);
+    expect(await predictClasses(m, host, 3)).toEqual(await predictClasses(m, t, 256));
+    expect(tf.memory().numTensors).toBe(before);
+    t.dispose();
+    m.dispose();
   });
 });
