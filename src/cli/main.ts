@@ -7,7 +7,6 @@ import {
   SippError,
   type DistillMode,
   type OptimizerKind,
-  type Progress,
   type ScheduleKind,
   type TrainSettings,
 } from '../core';
@@ -19,6 +18,7 @@ import {
   runSweep,
   type CommonArgs,
 } from './commands';
+import { progressPrinter } from './progress';
 import { printReport } from './report';
 import { runCascade, runFinetune, runLottery, type RetrainArgs } from './retrain';
 
@@ -144,7 +144,14 @@ async function main(argv: string[]): Promise<number> {
   const kernel = (values.kernel ?? 'auto') as CommonArgs['kernel'];
   if (!['auto', 'plain'].includes(kernel))
     throw new SippError('bad-argument', `--kernel must be auto or plain, got '${kernel}'`);
-  const showProgress = !json && process.stderr.isTTY;
+  // Without --json, stderr gets progress (a terminal: a live line) and, for a long stage, its estimate.
+  const showProgress = !json;
+  const hint = (stage: string) =>
+    stage === 'sensitivities' || stage === 'snip'
+      ? 'Ctrl-C and a smaller --points make it faster'
+      : stage.startsWith('train')
+        ? 'Ctrl-C and fewer --epochs or a smaller training set make it faster'
+        : null;
   const common: CommonArgs = {
     model: required(values.model, 'model', cmd),
     batch: required(values.batch, 'batch', cmd),
@@ -154,8 +161,7 @@ async function main(argv: string[]): Promise<number> {
     kernel,
     scaleUint8: !!values['scale-uint8'],
     onProgress: showProgress
-      ? (p: Progress) =>
-          process.stderr.write(`\r${p.stage} ${p.done}/${p.total}${p.done === p.total ? '\n' : ''}`)
+      ? progressPrinter((t) => process.stderr.write(t), { tty: !!process.stderr.isTTY, hint })
       : undefined,
   };
   let result: Record<string, unknown>;
