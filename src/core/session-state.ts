@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { isParameter, type ModelInfo } from './model/prunable';
+import { storedIndex, toRowLayout, toStoredLayout } from './model/layer-inputs';
 import { countNonzero } from './prune/layout';
 
 type LayerVariable = tf.LayersModel['weights'][number];
@@ -12,8 +13,11 @@ export class WeightBook {
   readonly vars: LayerVariable[];
   readonly original: Float32Array[];
   readonly isParam: boolean[];
-  /** Per prunable layer: index of its kernel in `vars`. */
+  /** Per prunable layer: index of its kernel in `vars` (not always the layer's weights[0]). */
   readonly kernelVar: number[];
+  /** Per prunable layer: stored index of each [F, out] entry, or null where the layouts coincide. */
+  private readonly orders: (Int32Array | null)[];
+  private readonly rowKernels: Float32Array[];
   /** Per entry of info.layers: indices of its variables in `vars`. */
   readonly layerVars: number[][];
   private dirty = new Set<number>();
@@ -22,10 +26,12 @@ export class WeightBook {
     this.vars = model.weights;
     this.original = original;
     this.isParam = this.vars.map((v) => isParameter(v));
-    this.kernelVar = info.prunable.map((p) => this.vars.indexOf(p.layer.weights[0]));
-    this.layerVars = info.refs.map((layer) => layer.weights.map((w) => this.vars.indexOf(w)));
+    this.kernelVar = info.prunable.map((p) => this.vars.indexOf(p.layer.weights[p.kernelIndex]));
     if (this.kernelVar.some((i) => i < 0))
       throw new Error('internal: a prunable kernel is not a model weight');
+    this.orders = info.prunable.map(storedIndex);
+    this.rowKernels = this.kernelVar.map((vi, li) => toRowLayout(this.orders[li], original[vi]));
+    this.layerVars = info.refs.map((layer) => layer.weights.map((w) => this.vars.indexOf(w)));
   }
 
   static async read(model: tf.LayersModel, info: ModelInfo): Promise<WeightBook> {
@@ -35,6 +41,21 @@ export class WeightBook {
       info,
       values.map((a) => Float32Array.from(a)),
     );
+  }
+
+  /** Original kernel of prunable layer `li` as [F, out] (index j*out + i), the pruning code's layout. */
+  kernel(li: number): Float32Array {
+    return this.rowKernels[li];
+  }
+
+  /** A [F, out] array of layer `li` (kernel, score) in the layout of its variable. */
+  toStored(li: number, rows: Float32Array): Float32Array {
+    return toStoredLayout(this.orders[li], rows);
+  }
+
+  /** A variable-layout array of layer `li` (e.g. a gradient) as [F, out]. */
+  toRows(li: number, stored: Float32Array): Float32Array {
+    return toRowLayout(this.orders[li], stored);
   }
 
   totalParams(): number {

@@ -110,7 +110,10 @@ export class PruningSession {
     const info = analyzeModel(clone);
     if (info.prunable.length === 0) {
       disposeModel(clone);
-      throw new SippError('no-prunable-layers', 'the model has no Dense or Conv2D layer to prune');
+      throw new SippError(
+        'no-prunable-layers',
+        'the model has no layer to prune (Dense, Conv1D, Conv2D, SeparableConv2D, Conv2DTranspose, TimeDistributed of these)',
+      );
     }
     const n = batch.xShape[0];
     const points =
@@ -163,10 +166,10 @@ export class PruningSession {
   private layerWeights(): LayerWeights[] {
     return this.info.prunable.map((p, li) => ({
       key: p.key,
-      kernel: this.book.original[this.book.kernelVar[li]],
+      kernel: this.book.kernel(li),
       fanIn: p.fanIn,
       out: p.out,
-      taps: p.kind === 'conv2d' ? p.geometry!.kernelSize[0] * p.geometry!.kernelSize[1] : 1,
+      taps: p.taps,
       positions: p.positions,
     }));
   }
@@ -210,12 +213,15 @@ export class PruningSession {
   private async snipScores(opts: LongCallOptions): Promise<Float32Array[]> {
     const labels = await this.labelsForS(opts);
     this.book.apply(new Map());
-    const vars = this.info.prunable.map((p) => p.layer.getWeights()[0] as tf.Variable);
+    const vars = this.info.prunable.map((p) => p.layer.weights[p.kernelIndex].read() as tf.Variable);
     // Batches of 4 as the reference; size-weighted mean of signed gradients, |·| at the end.
     const g = await lossGradients(this.clone, vars, this.sX, labels, 4, 'snip', opts);
     return g.mean.map((grad, li) => {
       const w = this.book.original[this.book.kernelVar[li]];
-      return Float32Array.from(grad, (v, k) => Math.abs(v * w[k]));
+      return this.book.toRows(
+        li,
+        Float32Array.from(grad, (v, k) => Math.abs(v * w[k])),
+      );
     });
   }
 
@@ -292,7 +298,9 @@ export class PruningSession {
     const size = this.sizeModel();
     const run = async (budget: number) => {
       const r = this.sparsify(method, budget, seed);
-      const overrides = new Map<number, Float32Array>(r.kernels.map((k, li) => [this.book.kernelVar[li], k]));
+      const overrides = new Map<number, Float32Array>(
+        r.kernels.map((k, li) => [this.book.kernelVar[li], this.book.toStored(li, k)]),
+      );
       if (opts.propagate) await this.propagate(overrides, opts);
       return { size: this.book.nonzero(overrides), value: { ...r, overrides } };
     };
@@ -479,8 +487,8 @@ export class PruningSession {
     return this.clone;
   }
 
-  /** Sensitivities of a reduction, per prunable layer (Keras layout), if computed. */
+  /** Sensitivities of a reduction, per prunable layer (in the layout of its kernel variable), if computed. */
   sensitivities(reduction: Reduction): Float32Array[] | undefined {
-    return this.sens.get(reduction);
+    return this.sens.get(reduction)?.map((s, li) => this.book.toStored(li, s));
   }
 }

@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
+import { kernelInput } from './layer-inputs';
 import type { PrunableLayer } from './prunable';
 
 type CallFn = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
 
 /**
- * Runs `model` on `x` in inference mode and returns the input each prunable layer received, the
- * counterpart of the reference's forward hooks (§1.3). The hooks are instance properties that
- * shadow `Layer.call` on the given model (pass a private clone), and are removed before returning.
+ * Runs `model` on `x` in inference mode and returns, per prunable layer, the input its pruned
+ * kernel multiplies (layer-inputs.ts: the layer's input, reshaped, or for SeparableConv2D its
+ * depthwise output), the counterpart of the reference's forward hooks (§1.3). The hooks are
+ * instance properties that shadow `Layer.call` on the given model (pass a private clone), and are
+ * removed before returning.
  * Nested models work because their inner layers are called the same way. A layer called more
  * than once per forward pass gets its inputs concatenated along the batch axis.
  */
@@ -21,7 +24,7 @@ export function captureLayerInputs(
     const original = target.call;
     target.call = function (this: unknown, inputs, kwargs) {
       const t = Array.isArray(inputs) ? inputs[0] : inputs;
-      parts.get(p.key)!.push(tf.keep(t.clone()));
+      parts.get(p.key)!.push(tf.keep(kernelInput(p, t)));
       return original.call(this, inputs, kwargs);
     };
     return { target, original };

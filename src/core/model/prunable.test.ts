@@ -26,16 +26,24 @@ function nestedModel(): tf.LayersModel {
 }
 
 describe('analyzeModel', () => {
-  it('finds Dense and Conv2D layers in order, nested ones included, and says why others are skipped', () => {
+  it('finds prunable layers in order, nested ones included, and says why others are skipped', () => {
     const m = nestedModel();
     const info = analyzeModel(m);
-    expect(info.prunable.map((p) => p.key)).toEqual(['conv', 'fc', 'inner/in_fc', 'inner/in_out']);
+    expect(info.prunable.map((p) => p.key)).toEqual(['conv', 'sep', 'fc', 'inner/in_fc', 'inner/in_out']);
     const skipped = Object.fromEntries(
       info.layers.filter((l) => l.skippedReason).map((l) => [l.key, l.skippedReason]),
     );
-    expect(Object.keys(skipped).sort()).toEqual(['bn', 'dw', 'sep']);
+    expect(Object.keys(skipped).sort()).toEqual(['bn', 'dw']);
     expect(skipped.dw).toMatch(/depthwise/);
-    expect(skipped.sep).toMatch(/separable/);
+    // Only the pointwise kernel of the separable conv is pruned (weights[1]); its depthwise half is fixed cost.
+    const sep = info.prunable[1];
+    expect([sep.kind, sep.kernelIndex, sep.kernelShape, sep.fanIn, sep.taps]).toEqual([
+      'separable-pointwise',
+      1,
+      [1, 1, 3, 3],
+      3,
+      1,
+    ]);
     expect(skipped.bn).toMatch(/fixed cost/);
     // BN running statistics are buffers, not parameters (§5.1): 2·3 of its 4·3 entries count.
     expect(info.layers.find((l) => l.key === 'bn')!.params).toBe(6);
@@ -54,15 +62,17 @@ describe('captureLayerInputs', () => {
     const x = tf.randomUniform([3, 6, 6, 2]);
     const n0 = tf.memory().numTensors;
     const got = captureLayerInputs(clone, info.prunable, x);
-    expect([...got.keys()]).toEqual(['conv', 'fc', 'inner/in_fc', 'inner/in_out']);
+    expect([...got.keys()]).toEqual(['conv', 'sep', 'fc', 'inner/in_fc', 'inner/in_out']);
     expect(got.get('conv')!.shape).toEqual([3, 6, 6, 2]);
+    // The pointwise kernel sees the depthwise output inside the separable conv: 4x4 -> 2x2 (valid 3x3).
+    expect(got.get('sep')!.shape).toEqual([3, 2, 2, 3]);
     expect(got.get('inner/in_fc')!.shape).toEqual([3, 12]);
     // The nested model's first input is the outer 'fc' output (after its ReLU).
     const fcOut = tf.tidy(() =>
       tf.relu(
         tf.add(
-          tf.matMul(got.get('fc')! as tf.Tensor2D, info.prunable[1].layer.getWeights()[0] as tf.Tensor2D),
-          info.prunable[1].layer.getWeights()[1],
+          tf.matMul(got.get('fc')! as tf.Tensor2D, info.prunable[2].layer.getWeights()[0] as tf.Tensor2D),
+          info.prunable[2].layer.getWeights()[1],
         ),
       ),
     );

@@ -1,25 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ConvGeometry } from '../types';
+import { kindSpec, type KindSpec, type PrunableLayer } from './layer-kinds';
 
 type Layer = tf.layers.Layer;
+type Shape = (number | null)[];
 
-/** A Dense or Conv2D (groups = 1) layer whose kernel SiPP prunes. */
-export interface PrunableLayer {
-  /** Unique key: the layer name, prefixed by enclosing model names for nested models ("encoder/fc1"). */
-  key: string;
-  layer: Layer;
-  kind: 'dense' | 'conv2d';
-  /** Keras layout: Dense [in, out], Conv2D [kh, kw, in, out]. */
-  kernelShape: number[];
-  /** Row length F = in·kh·kw. */
-  fanIn: number;
-  out: number;
-  geometry: ConvGeometry | null;
-  /** η_ℓ of §1.5: output units (conv: C_out·H_out·W_out). */
-  eta: number;
-  /** Output positions L (1 for Dense); enters α_ℓ of §2.3. */
-  positions: number;
-}
+export type { PrunableLayer, PrunableKind, InputPrep } from './layer-kinds';
 
 export interface LayerSummary {
   key: string;
@@ -43,13 +28,6 @@ export interface ModelInfo {
 
 const NESTED = new Set(['Sequential', 'Model', 'Functional', 'LayersModel']);
 
-function pairOf(v: unknown, what: string, key: string): [number, number] {
-  const arr = Array.isArray(v) ? v : [v, v];
-  if (arr.length !== 2 || !arr.every((x) => Number.isInteger(x) && x > 0))
-    throw new Error(`layer ${key}: unsupported ${what} ${JSON.stringify(v)}`);
-  return [arr[0], arr[1]];
-}
-
 function lastShape(shape: tf.Shape | tf.Shape[]): tf.Shape {
   return Array.isArray(shape[0]) ? (shape as tf.Shape[])[0] : (shape as tf.Shape);
 }
@@ -65,53 +43,62 @@ function paramCount(layer: Layer): number {
     .reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 }
 
-/** Why a layer with weights is not pruned, or null when it is a prunable Dense/Conv2D. */
-function skipReason(layer: Layer, cls: string): string | null {
-  const cfg = layer.getConfig() as Record<string, unknown>;
-  if (cls === 'Dense') return null;
-  if (cls === 'Conv2D') {
-    const groups = Number(cfg.groups ?? (layer as unknown as { groups?: number }).groups ?? 1);
-    if (groups !== 1) return `grouped convolution (groups = ${groups}): SiPP's rows span all input channels`;
-    if (cfg.dataFormat === 'channelsFirst') return 'channels_first Conv2D is not supported; kept as is';
-    return null;
-  }
+/** Why a layer of a class with no KindSpec is not pruned. */
+function skipReason(cls: string): string {
   if (cls === 'DepthwiseConv2D')
     return 'depthwise convolution: each filter sees one input channel (grouped), outside SiPP; fixed cost';
-  if (cls === 'SeparableConv2D') return 'separable convolution (depthwise + pointwise, grouped): fixed cost';
   if (cls === 'BatchNormalization') return 'batch normalisation parameters are fixed cost (§5.1)';
   return `${cls} layers are not pruned by SiPP; their parameters are fixed cost`;
 }
 
-function describePrunable(layer: Layer, key: string, cls: string): PrunableLayer {
-  const kernelShape = layer.weights[0].shape.map((d) => d ?? 0);
-  const outShape = lastShape(layer.outputShape);
-  if (cls === 'Dense') {
-    const [fanIn, out] = kernelShape;
-    return { key, layer, kind: 'dense', kernelShape, fanIn, out, geometry: null, eta: out, positions: 1 };
+function inShapeOf(layer: Layer): Shape {
+  const node = layer.inboundNodes[0];
+  return node ? lastShape(node.inputShapes) : [];
+}
+
+/**
+ * TimeDistributed(X) computes X on every time step with X's own variables: its [N, T, ...] input is
+ * N·T inputs of X, so X's spec applies with the time axis folded into the batch.
+ */
+function timeDistributed(wrapper: Layer, key: string): PrunableLayer | string {
+  const inner = (wrapper as unknown as { layer: Layer }).layer;
+  const cls = inner.getClassName();
+  const inShape = inShapeOf(wrapper);
+  const outShape = lastShape(wrapper.outputShape);
+  const spec = kindSpec(inner, cls, [inShape[0], ...inShape.slice(2)], [outShape[0], ...outShape.slice(2)]);
+  if (spec === null) return `TimeDistributed(${cls}): ${skipReason(cls)}`;
+  if (typeof spec === 'string') return `TimeDistributed(${cls}): ${spec}`;
+  const steps = inShape[1] ?? 1;
+  return place(spec, wrapper, key, `TimeDistributed(${cls})`, true, steps);
+}
+
+function place(
+  spec: KindSpec,
+  layer: Layer,
+  key: string,
+  className: string,
+  timeDistributed: boolean,
+  steps = 1,
+): PrunableLayer {
+  const { kernel, ...rest } = spec;
+  const kernelIndex = layer.weights.indexOf(kernel);
+  if (kernelIndex < 0) throw new Error(`layer ${key}: its kernel is not among the layer's weights`);
+  const p: PrunableLayer = { ...rest, key, layer, className, timeDistributed, kernelIndex };
+  p.rowsPerSample *= steps;
+  return p;
+}
+
+/** The prunable description of a layer with parameters, or why it is kept as is. */
+function describeLayer(layer: Layer, key: string, cls: string): PrunableLayer | string {
+  try {
+    if (cls === 'TimeDistributed') return timeDistributed(layer, key);
+    const spec = kindSpec(layer, cls, inShapeOf(layer), lastShape(layer.outputShape));
+    if (spec === null) return skipReason(cls);
+    return typeof spec === 'string' ? spec : place(spec, layer, key, cls, false);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new Error(msg.startsWith('layer ') ? msg : `layer ${key}: ${msg}`);
   }
-  const cfg = layer.getConfig() as Record<string, unknown>;
-  const [kh, kw, cin, out] = kernelShape;
-  const padding = cfg.padding;
-  if (padding !== 'valid' && padding !== 'same')
-    throw new Error(`layer ${key}: unsupported padding ${padding}`);
-  const geometry: ConvGeometry = {
-    kernelSize: [kh, kw],
-    strides: pairOf(cfg.strides ?? 1, 'strides', key),
-    dilation: pairOf(cfg.dilationRate ?? 1, 'dilation', key),
-    padding,
-  };
-  const positions = (outShape[1] ?? 1) * (outShape[2] ?? 1);
-  return {
-    key,
-    layer,
-    kind: 'conv2d',
-    kernelShape,
-    fanIn: kh * kw * cin,
-    out,
-    geometry,
-    eta: out * positions,
-    positions,
-  };
 }
 
 function walk(model: tf.LayersModel, prefix: string, info: ModelInfo): void {
@@ -128,11 +115,10 @@ function walk(model: tf.LayersModel, prefix: string, info: ModelInfo): void {
       info.layers.push({ key, className: cls, params, prunable: false });
       continue;
     }
-    const reason = skipReason(layer, cls);
-    if (reason !== null) {
-      info.layers.push({ key, className: cls, params, prunable: false, skippedReason: reason });
+    const p = describeLayer(layer, key, cls);
+    if (typeof p === 'string') {
+      info.layers.push({ key, className: cls, params, prunable: false, skippedReason: p });
     } else {
-      const p = describePrunable(layer, key, cls);
       info.prunable.push(p);
       info.prunableParams += p.fanIn * p.out;
       info.layers.push({ key, className: cls, params, prunable: true });
@@ -141,7 +127,11 @@ function walk(model: tf.LayersModel, prefix: string, info: ModelInfo): void {
   }
 }
 
-/** Finds every prunable layer (Dense, Conv2D with groups = 1), first and last included, in model order. */
+/**
+ * Finds every prunable layer, first and last included, in model order: Dense (any input rank),
+ * Conv2D and Conv1D with groups = 1, the pointwise kernel of SeparableConv2D, Conv2DTranspose, and
+ * TimeDistributed around any of them.
+ */
 export function analyzeModel(model: tf.LayersModel): ModelInfo {
   const inShape = model.inputs[0].shape.slice(1).map((d) => d ?? -1);
   const outShape = model.outputs[0].shape;

@@ -2,12 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { LongCallOptions } from '../types';
 import type { PrunableLayer } from '../model/prunable';
 import { captureLayerInputs } from '../model/capture';
+import { sensitivityWeight } from '../model/layer-inputs';
 import { SippError } from '../util/errors';
 import { checkpoint, StageProgress } from '../util/progress';
 import type { Reduction, SensitivityKernel } from './kernel';
 import { plainKernel } from './plain';
 
-/** Per prunable layer (by key), s in the kernel's Keras layout, flattened: index j*out + i. */
+/**
+ * Per prunable layer (by key), s flattened as [F, out] (index j*out + i): the Keras layout of the
+ * kernel for every kind but Conv2DTranspose, whose rows are permuted (layer-inputs.ts storedIndex).
+ */
 export type SensitivityMap = Map<string, Float32Array>;
 
 export interface SensitivityOptions extends LongCallOptions {
@@ -28,8 +32,12 @@ export function defaultChunkPoints(layers: PrunableLayer[], x: tf.Tensor, maxBuf
   const xPerPoint = x.size / Math.max(1, x.shape[0]);
   // Per point, a layer's input is at most its patches (F·L) and its Z for both signs is 2·out·L
   // (one tensor on webgpu); the model input approximates the first layer's when patches overlap.
-  const perPoint = layers.reduce((s, p) => s + p.fanIn * p.positions, 0) + xPerPoint;
-  const largest = Math.max(xPerPoint, ...layers.map((p) => Math.max(p.fanIn, 2 * p.out) * p.positions));
+  // A sample is rowsPerSample points of a layer (the T of a [N, T, F] Dense input).
+  const perPoint = layers.reduce((s, p) => s + p.fanIn * p.positions * p.rowsPerSample, 0) + xPerPoint;
+  const largest = Math.max(
+    xPerPoint,
+    ...layers.map((p) => Math.max(p.fanIn, 2 * p.out) * p.positions * p.rowsPerSample),
+  );
   const byBuffer = Math.floor(maxBufferBytes / 4 / largest);
   return Math.max(1, Math.min(64, Math.floor(CAPTURE_BUDGET_FLOATS / perPoint), byBuffer));
 }
@@ -142,7 +150,8 @@ async function groupSensitivities(
   const n = x.shape[0];
   // Dense has one position, so mean and max coincide: one running maximum serves both.
   const distinct = (p: PrunableLayer) => (p.kind === 'dense' ? reductions.slice(0, 1) : reductions);
-  const weights = layers.map((p) => p.layer.getWeights()[0]);
+  // In the layout the kernels take (Conv1D as [1, k, in, out], Conv2DTranspose flipped): new tensors.
+  const weights = layers.map(sensitivityWeight);
   const accs = layers.map((p) => distinct(p).map(() => tf.zeros([p.fanIn, p.out]) as tf.Tensor2D));
   try {
     for (let start = 0; start < n; start += chunk) {
@@ -184,5 +193,6 @@ async function groupSensitivities(
     }
   } finally {
     accs.flat().forEach((t) => t.isDisposed || t.dispose());
+    weights.forEach((t) => t.dispose());
   }
 }
