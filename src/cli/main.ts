@@ -13,11 +13,13 @@ import {
 import {
   parseMethod,
   parseSparsity,
+  parseWeightFormat,
   runPrune,
   runSensitivities,
   runSweep,
   type CommonArgs,
 } from './commands';
+import { explainOutOfMemory } from '../core/memory/chunks';
 import { progressPrinter } from './progress';
 import { printReport } from './report';
 import { runCascade, runFinetune, runLottery, type RetrainArgs } from './retrain';
@@ -26,7 +28,7 @@ const HELP = `sipp-studio: prune TensorFlow.js layers models with SiPP, headless
 
 Usage:
   sipp-studio prune --model <model.json> --batch <file> --sparsity <0..1> --method <method> --out <dir>
-                    [--points N] [--seed N] [--propagate] [--json]
+                    [--points N] [--seed N] [--propagate] [--quantize float16|uint8|uint16] [--json]
   sipp-studio sweep --model <model.json> --batch <file> --methods sipp,wt,snip --sparsities 0.5,0.8,0.9
                     [--points N] [--seed N] [--json]
   sipp-studio sensitivities --model <model.json> --batch <file> --out <file.npz> [--points N] [--reduction mean|max]
@@ -47,6 +49,13 @@ Common options:
   --kernel K           auto (default: fused/loop kernels) or plain (reference tfjs ops) for sensitivities
   --scale-uint8        divide uint8 inputs by 255 (never done silently)
   --json               print exactly one JSON object on stdout and nothing else
+  --quantize Q         prune, finetune, cascade, lottery: write the float32 weights as float16 (2 bytes,
+                       round to nearest even; beyond ±65504 written as ±65504 and said), uint8 (1 byte) or
+                       uint16 (2 bytes, affine per tensor: value = q * scale + min, |error| <= scale / 2),
+                       the TF.js converter's format that stock tf.loadLayersModel dequantises; zeros stay
+                       exactly zero. Default float32. The report adds accuracyQuantized and
+                       agreementQuantized: the written model evaluated with its weights exactly as tfjs
+                       dequantises them
 
 Retraining (finetune: prune once, then fine-tune with the pruned weights held at zero; cascade: prune,
 retrain, recompute scores on the retrained network, prune further, each step kept; lottery: the pruned
@@ -126,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
       momentum: { type: 'string' },
       'weight-decay': { type: 'string' },
       distill: { type: 'string' },
+      quantize: { type: 'string' },
       propagate: { type: 'boolean' },
       'scale-uint8': { type: 'boolean' },
       json: { type: 'boolean' },
@@ -145,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
   if (!['auto', 'plain'].includes(kernel))
     throw new SippError('bad-argument', `--kernel must be auto or plain, got '${kernel}'`);
   // Without --json, stderr gets progress (a terminal: a live line) and, for a long stage, its estimate.
+  const quantize = parseWeightFormat(values.quantize ?? 'float32');
   const showProgress = !json;
   const hint = (stage: string) =>
     stage === 'sensitivities' || stage === 'snip'
@@ -190,6 +201,7 @@ async function main(argv: string[]): Promise<number> {
       split,
       settings,
       out: values.out,
+      quantize,
       log: json
         ? undefined
         : (line: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`),
@@ -202,6 +214,7 @@ async function main(argv: string[]): Promise<number> {
       sparsity: parseSparsity(required(values.sparsity, 'sparsity', cmd)),
       out: required(values.out, 'out', cmd),
       propagate: !!values.propagate,
+      quantize,
     });
   } else if (cmd === 'sweep') {
     const methods = (values.methods ?? 'sipp,sipp-det,wt,snip,random')
@@ -252,7 +265,13 @@ console.log =
 const argv = process.argv.slice(2);
 main(argv).then(
   (code) => process.exit(code),
-  (e: unknown) => {
+  (raw: unknown) => {
+    // Whatever ran out of memory (a wasm trap, a failed allocation): say so, and what to change.
+    const e = explainOutOfMemory(
+      raw,
+      'The command',
+      'Use fewer sensitivity points (--points), a batch with fewer or smaller samples, or a smaller --batch-size.',
+    );
     const err = e instanceof SippError ? e : null;
     const message = e instanceof Error ? e.message : String(e);
     if (argv.includes('--json'))

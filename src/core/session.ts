@@ -10,6 +10,8 @@ import { computeSensitivities } from './sensitivity/compute';
 import type { Reduction, SensitivityKernel } from './sensitivity/kernel';
 import { agreement, predictClasses } from './evaluate/evaluate';
 import { lossGradients } from './evaluate/gradients';
+import { samplesPerChunk } from './memory/chunks';
+import type { HostSamples } from './memory/samples';
 import { METHODS } from './methods';
 import { WeightBook } from './session-state';
 import type { LayerWeights } from './prune/layout';
@@ -73,8 +75,6 @@ export interface Evaluation {
   evalPoints: number;
 }
 
-const EVAL_CHUNK = 256;
-
 /**
  * One model and one batch: scores computed once, then any number of prunings and evaluations.
  * Works on a private clone; the caller's model is never modified. Owns tensors until dispose().
@@ -94,7 +94,8 @@ export class PruningSession {
     private readonly clone: tf.LayersModel,
     private readonly book: WeightBook,
     private readonly sX: tf.Tensor,
-    private readonly evalX: tf.Tensor,
+    /** On the JavaScript side, uploaded chunk by chunk (at 224x224x3 it is hundreds of MB). */
+    private readonly evalX: HostSamples,
     readonly evalY: Int32Array | null,
     readonly sY: Int32Array | null,
     private readonly init: SessionInit,
@@ -132,7 +133,8 @@ export class PruningSession {
     const per = batch.xShape.slice(1);
     const size = per.reduce((a, b) => a * b, 1);
     const sX = tf.tensor(batch.x.subarray(0, points * size), [points, ...per]);
-    const evalX = tf.tensor(batch.x.subarray(points * size), [n - points, ...per]);
+    // A view, not a copy: the batch must stay unchanged while the session lives.
+    const evalX: HostSamples = { data: batch.x.subarray(points * size), shape: [n - points, ...per] };
     const book = await WeightBook.read(clone, info);
     const s = new PruningSession(
       info,
@@ -159,7 +161,6 @@ export class PruningSession {
 
   dispose(): void {
     this.sX.dispose();
-    this.evalX.dispose();
     disposeModel(this.clone);
   }
 
@@ -205,7 +206,7 @@ export class PruningSession {
     if (this.sY) return this.sY;
     if (!this.sLabels) {
       this.book.apply(new Map());
-      this.sLabels = await predictClasses(this.clone, this.sX, EVAL_CHUNK, opts);
+      this.sLabels = await predictClasses(this.clone, this.sX, this.evalChunk(), opts);
     }
     return this.sLabels;
   }
@@ -215,7 +216,7 @@ export class PruningSession {
     this.book.apply(new Map());
     const vars = this.info.prunable.map((p) => p.layer.weights[p.kernelIndex].read() as tf.Variable);
     // Batches of 4 as the reference; size-weighted mean of signed gradients, |·| at the end.
-    const g = await lossGradients(this.clone, vars, this.sX, labels, 4, 'snip', opts);
+    const g = await lossGradients(this.clone, vars, this.sX, labels, this.gradChunk(4), 'snip', opts);
     return g.mean.map((grad, li) => {
       const w = this.book.original[this.book.kernelVar[li]];
       return this.book.toRows(
@@ -375,7 +376,7 @@ export class PruningSession {
       .map((v, i) => (v.trainable && this.book.isParam[i] ? i : -1))
       .filter((i) => i >= 0);
     const vars = idx.map((i) => this.book.vars[i].read() as tf.Variable);
-    const g = await lossGradients(this.clone, vars, this.sX, labels, 4, 'propagate', opts);
+    const g = await lossGradients(this.clone, vars, this.sX, labels, this.gradChunk(4), 'propagate', opts);
     idx.forEach((vi, t) => {
       const cur = overrides.get(vi) ?? this.book.original[vi];
       let next: Float32Array | null = null;
@@ -409,10 +410,12 @@ export class PruningSession {
   async evaluate(result: PruneResult | null, opts: LongCallOptions = {}): Promise<Evaluation> {
     if (!this.denseClasses) {
       this.book.apply(new Map());
-      this.denseClasses = await predictClasses(this.clone, this.evalX, EVAL_CHUNK, opts);
+      this.denseClasses = await predictClasses(this.clone, this.evalX, this.evalChunk(), opts);
     }
     this.book.apply(result ? result.overrides : new Map());
-    const cls = result ? await predictClasses(this.clone, this.evalX, EVAL_CHUNK, opts) : this.denseClasses;
+    const cls = result
+      ? await predictClasses(this.clone, this.evalX, this.evalChunk(), opts)
+      : this.denseClasses;
     return {
       accuracy: this.evalY ? agreement(cls, this.evalY) : null,
       agreement: agreement(cls, this.denseClasses),
@@ -435,7 +438,7 @@ export class PruningSession {
       clone,
       book,
       this.sX.clone(),
-      this.evalX.clone(),
+      this.evalX,
       this.evalY,
       this.sY,
       this.init,
@@ -443,6 +446,19 @@ export class PruningSession {
     s.denseClasses = this.denseClasses;
     s.sLabels = this.sLabels;
     return s;
+  }
+
+  /**
+   * Samples per gradient pass: the reference's batches of `reference` (they weight the mean,
+   * which chunking leaves unchanged), fewer when their tape would not fit.
+   */
+  private gradChunk(reference: number): number {
+    return Math.min(reference, samplesPerChunk(this.clone, { backward: true }));
+  }
+
+  /** Samples per forward pass, from the bytes of this model's activations on the current backend. */
+  private evalChunk(): number {
+    return samplesPerChunk(this.clone);
   }
 
   /** The private clone and its weight bookkeeping, for core/train (which trains the clone in place). */
@@ -456,7 +472,7 @@ export class PruningSession {
   /** Accuracy and agreement of the clone exactly as it is now (inference mode), e.g. mid-training. */
   async evaluateInPlace(opts: LongCallOptions = {}): Promise<Evaluation> {
     if (!this.denseClasses) throw new SippError('not-prepared', 'evaluate the dense model first');
-    const cls = await predictClasses(this.clone, this.evalX, EVAL_CHUNK, opts);
+    const cls = await predictClasses(this.clone, this.evalX, this.evalChunk(), opts);
     return {
       accuracy: this.evalY ? agreement(cls, this.evalY) : null,
       agreement: agreement(cls, this.denseClasses),

@@ -17,6 +17,7 @@ import {
   type LoadedModel,
   type ModelInfo,
 } from '../core';
+import { explainOutOfMemory } from '../core/memory/chunks';
 import { addToPool, baseName, sortPool, type PoolFile } from './files';
 import type { BatchSummary, SessionOptions, UserError, Workspace as WorkspaceMsg } from './protocol';
 import { modelSummary } from './summaries';
@@ -35,7 +36,12 @@ interface BatchState {
   loaded: LoadedBatch;
 }
 
-export function toUserError(e: unknown, where: UserError['where']): UserError {
+export function toUserError(raw: unknown, where: UserError['where']): UserError {
+  const e = explainOutOfMemory(
+    raw,
+    'The engine',
+    'Use fewer sensitivity points, a batch with fewer or smaller samples, or a smaller training batch size.',
+  );
   if (e instanceof SippError) return { where, code: e.code, message: e.message };
   const message = e instanceof Error ? e.message : String(e);
   return { where, code: 'internal', message: `Something went wrong: ${message}` };
