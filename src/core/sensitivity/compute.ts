@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LongCallOptions } from '../types';
 import type { PrunableLayer } from '../model/prunable';
 import { captureLayerInputs } from '../model/capture';
+import { samplesPerChunk } from '../memory/chunks';
 import { sensitivityWeight } from '../model/layer-inputs';
 import { SippError } from '../util/errors';
 import { checkpoint, StageProgress } from '../util/progress';
@@ -28,7 +29,12 @@ const CAPTURE_BUDGET_FLOATS = 8 * 1024 * 1024;
  * Points per chunk: the captured inputs of all layers stay within CAPTURE_BUDGET_FLOATS, and no
  * single tensor of a chunk (a layer's input, its Z) exceeds the device's buffer limit.
  */
-export function defaultChunkPoints(layers: PrunableLayer[], x: tf.Tensor, maxBufferBytes = Infinity): number {
+export function defaultChunkPoints(
+  layers: PrunableLayer[],
+  x: tf.Tensor,
+  maxBufferBytes = Infinity,
+  model?: tf.LayersModel,
+): number {
   const xPerPoint = x.size / Math.max(1, x.shape[0]);
   // Per point, a layer's input is at most its patches (F·L) and its Z for both signs is 2·out·L
   // (one tensor on webgpu); the model input approximates the first layer's when patches overlap.
@@ -39,7 +45,9 @@ export function defaultChunkPoints(layers: PrunableLayer[], x: tf.Tensor, maxBuf
     ...layers.map((p) => Math.max(p.fanIn, 2 * p.out) * p.positions * p.rowsPerSample),
   );
   const byBuffer = Math.floor(maxBufferBytes / 4 / largest);
-  return Math.max(1, Math.min(64, Math.floor(CAPTURE_BUDGET_FLOATS / perPoint), byBuffer));
+  // The capture's forward pass itself: every layer's output of the chunk (224x224 models: MBs a point).
+  const byActivations = model ? samplesPerChunk(model, { max: Infinity, bufferLimit: Infinity }) : Infinity;
+  return Math.max(1, Math.min(64, Math.floor(CAPTURE_BUDGET_FLOATS / perPoint), byBuffer, byActivations));
 }
 
 /**
@@ -119,7 +127,7 @@ export async function computeSensitivities(
   const kernel = opts.kernel ?? plainKernel;
   checkKernelSizes(layers, kernel);
   const n = x.shape[0];
-  const chunk = opts.chunkPoints ?? defaultChunkPoints(layers, x, kernel.maxBufferBytes());
+  const chunk = opts.chunkPoints ?? defaultChunkPoints(layers, x, kernel.maxBufferBytes(), model);
   const reductions = [...new Set(opts.reductions)];
   const groups = accumulatorGroups(layers, reductions);
   const result = new Map<Reduction, SensitivityMap>(reductions.map((r) => [r, new Map()]));
