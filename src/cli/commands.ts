@@ -17,8 +17,15 @@ import {
   type LoadedModel,
   type MethodKey,
   type ProgressFn,
+  type PruneResult,
   type SweepPoint,
 } from '../core';
+import {
+  dequantizedOverrides,
+  isWeightFormat,
+  type QuantizeMode,
+  type WeightFormat,
+} from '../core/export/quantize';
 import { startBackend, type CliBackend } from './backend';
 import { readBatchFiles, readModelFiles } from './files';
 
@@ -50,6 +57,54 @@ export function parseMethod(m: string): MethodKey {
   if (!(METHOD_KEYS as readonly string[]).includes(m))
     throw new SippError('unknown-method', `unknown method '${m}'; choose one of ${METHOD_KEYS.join(', ')}`);
   return m as MethodKey;
+}
+
+export function parseWeightFormat(s: string): WeightFormat {
+  if (!isWeightFormat(s))
+    throw new SippError(
+      'bad-argument',
+      `--quantize must be float16, uint8 or uint16 (float32: not quantised), got '${s}'`,
+    );
+  return s;
+}
+
+/**
+ * `r` with every float32 variable as the quantised file gives it back to tfjs (same arithmetic,
+ * bit for bit), so that evaluating it is evaluating the written model.
+ */
+export function quantizedResult(session: PruningSession, r: PruneResult, mode: QuantizeMode): PruneResult {
+  const book = session.weights;
+  const values = book.vars.map((_, i) => r.overrides.get(i) ?? book.original[i]);
+  const overrides = new Map(r.overrides);
+  const written = dequantizedOverrides(values, mode, {
+    dtypes: book.vars.map((v) => v.dtype),
+    names: book.vars.map((v) => v.originalName ?? v.name),
+  });
+  for (const [i, v] of written) overrides.set(i, v);
+  return { ...r, overrides };
+}
+
+/** Writes `exported` into `dir`; what the JSON says about it. */
+export function writeExported(dir: string, exported: Awaited<ReturnType<typeof exportModel>>) {
+  mkdirSync(dir, { recursive: true });
+  for (const f of exported.files) writeFileSync(join(dir, f.name), f.data);
+  return {
+    dir,
+    files: exported.files.map((f) => f.name),
+    weights: exported.weightFormat,
+    rawBytes: exported.rawBytes,
+    gzipBytes: exported.gzipBytes,
+    nonzeroParams: exported.nonzeroParams,
+    totalWeights: exported.totalParams,
+    ...(exported.clamped.length > 0 ? { clampedToFloat16Max: exported.clamped } : {}),
+  };
+}
+
+/** The quantised model's accuracy and agreement on the evaluation points (null: not quantised). */
+export async function evaluateWritten(session: PruningSession, r: PruneResult, weights: WeightFormat) {
+  if (weights === 'float32') return null;
+  const e = await session.evaluate(quantizedResult(session, r, weights));
+  return { accuracy: e.accuracy, agreement: e.agreement };
 }
 
 export function parseSparsity(s: string): number {
@@ -93,8 +148,15 @@ export function sessionFacts(s: PruningSession) {
 }
 
 export async function runPrune(
-  args: CommonArgs & { method: MethodKey; sparsity: number; out: string; propagate: boolean },
+  args: CommonArgs & {
+    method: MethodKey;
+    sparsity: number;
+    out: string;
+    propagate: boolean;
+    quantize?: WeightFormat;
+  },
 ) {
+  const weights = args.quantize ?? 'float32';
   const timer = new Timer();
   const { backend, loaded, session, notices } = await open(args, timer);
   try {
@@ -106,10 +168,13 @@ export async function runPrune(
     const after = await timer.time('evaluate', () => session.evaluate(r));
     const name = `${loaded.name}-${args.method}-${(args.sparsity * 100).toFixed(1)}`;
     const exported = await timer.time('export', () =>
-      exportModel(session.modelWith(r), { name, topology: loaded.topology }),
+      exportModel(session.modelWith(r), { name, topology: loaded.topology, quantize: weights }),
     );
-    mkdirSync(args.out, { recursive: true });
-    for (const f of exported.files) writeFileSync(join(args.out, f.name), f.data);
+    const output = writeExported(args.out, exported);
+    const quantized = await timer.time('evaluateQuantized', () => evaluateWritten(session, r, weights));
+    const clamped = exported.clamped.map(
+      (c) => `${c.count} value(s) of ${c.name} are beyond the float16 range and were written as ±65504`,
+    );
     return {
       command: 'prune',
       model: args.model,
@@ -123,20 +188,17 @@ export async function runPrune(
       accuracyBefore: dense.accuracy,
       accuracyAfter: after.accuracy,
       agreementAfter: after.agreement,
+      quantize: weights,
+      ...(quantized
+        ? { accuracyQuantized: quantized.accuracy, agreementQuantized: quantized.agreement }
+        : {}),
       ...sessionFacts(session),
       seed: args.seed,
       propagated: r.propagated,
       budgetTrials: r.trials,
       layers: r.layers,
-      output: {
-        dir: args.out,
-        files: exported.files.map((f) => f.name),
-        rawBytes: exported.rawBytes,
-        gzipBytes: exported.gzipBytes,
-        nonzeroParams: exported.nonzeroParams,
-        totalWeights: exported.totalParams,
-      },
-      notices,
+      output,
+      notices: [...notices, ...clamped],
       timingsMs: timer.ms,
       backend: backend.name,
       backendDetail: backend.description,
@@ -200,7 +262,7 @@ export async function runSensitivities(args: CommonArgs & { out: string; reducti
       reduction: args.reduction,
       layers: session.info.prunable.map((p) => ({
         name: p.key,
-        className: p.kind === 'dense' ? 'Dense' : 'Conv2D',
+        className: p.className,
         shape: p.kernelShape,
       })),
       ...sessionFacts(session),

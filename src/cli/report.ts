@@ -25,8 +25,21 @@ export function printReport(r: Record<string, unknown>): void {
     line('accuracy before', pct(r.accuracyBefore));
     line('accuracy after', pct(r.accuracyAfter));
     line('agreement after', pct(r.agreementAfter));
-    const o = r.output as { dir: string; files: string[]; rawBytes: number; gzipBytes: number };
-    line('written', `${o.dir}: ${o.files.join(', ')} (${o.rawBytes} bytes, ${o.gzipBytes} gzipped)`);
+    if (r.accuracyQuantized !== undefined) {
+      line(`accuracy, ${r.quantize}`, pct(r.accuracyQuantized));
+      line(`agreement, ${r.quantize}`, pct(r.agreementQuantized));
+    }
+    const o = r.output as {
+      dir: string;
+      files: string[];
+      weights: string;
+      rawBytes: number;
+      gzipBytes: number;
+    };
+    line(
+      'written',
+      `${o.dir}: ${o.files.join(', ')} (${o.weights} weights, ${o.rawBytes} bytes, ${o.gzipBytes} gzipped)`,
+    );
     out.push(
       '',
       'layer'.padEnd(28) + 'class'.padEnd(20) + 'params'.padStart(10) + 'non-zero'.padStart(10) + '  note',
@@ -95,7 +108,13 @@ interface Trained {
   retrained: Facts;
   history: Epoch[];
   diverged: string | null;
-  output: { dir: string; files: string[] } | null;
+  output: {
+    dir: string;
+    files: string[];
+    weights: string;
+    accuracyQuantized?: number | null;
+    agreementQuantized?: number;
+  } | null;
 }
 interface Step extends Trained {
   index: number;
@@ -132,7 +151,14 @@ function trainTable(title: string, start: string, startFacts: Facts, t: Trained,
   for (const e of t.history) row(`epoch ${e.epoch}`, e.loss.toFixed(4), e, e.seconds.toFixed(1));
   row('retrained', '', t.retrained, '');
   if (t.diverged) out.push(`  diverged: ${t.diverged}`);
-  out.push(`  written: ${t.output ? `${t.output.dir}: ${t.output.files.join(', ')}` : 'nothing (no --out)'}`);
+  const o = t.output;
+  out.push(
+    `  written: ${o ? `${o.dir}: ${o.files.join(', ')} (${o.weights} weights)` : 'nothing (no --out)'}`,
+  );
+  if (o?.agreementQuantized !== undefined)
+    out.push(
+      `  as written (${o.weights}): accuracy ${pct(o.accuracyQuantized)}, agreement ${pct(o.agreementQuantized)}`,
+    );
 }
 
 function retrainReport(

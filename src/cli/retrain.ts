@@ -1,7 +1,7 @@
 // Retraining commands: finetune (one-shot prune + masked fine-tuning), cascade (iterative: prune,
 // retrain, recompute scores, prune further) and lottery (the pruned mask trained from the initial
 // weights, beside two controls). They share open() with the pruning commands.
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cascade,
@@ -26,7 +26,8 @@ import {
   type TrainingSet,
   type TrainSettings,
 } from '../core';
-import { open, sessionFacts, Timer, type CommonArgs } from './commands';
+import type { WeightFormat } from '../core/export/quantize';
+import { evaluateWritten, open, sessionFacts, Timer, writeExported, type CommonArgs } from './commands';
 import { readBatchFiles, readModelFiles } from './files';
 
 export interface RetrainArgs extends CommonArgs {
@@ -38,6 +39,8 @@ export interface RetrainArgs extends CommonArgs {
   /** Everything given on the command line; resolveTrainSettings fills in the rest. */
   settings: Partial<TrainSettings>;
   out?: string;
+  /** --quantize: how --out writes the float32 weights (default float32). */
+  quantize?: WeightFormat;
   /** Where progress lines that are not the \r progress go (epochs, steps); none with --json. */
   log?: (line: string) => void;
 }
@@ -69,25 +72,26 @@ const historyOf = (r: TrainedResult) =>
     seconds: h.seconds,
   }));
 
-/** Writes `result` as the prune command writes its model: model.json and one shard in `dir`. */
+/**
+ * Writes `result` as the prune command writes its model: model.json and one shard in `dir`; with
+ * --quantize, also the accuracy of the written (quantised) model.
+ */
 async function writeModel(
   session: PruningSession,
   loaded: LoadedModel,
   result: TrainedResult,
   dir: string,
   name: string,
+  quantize: WeightFormat = 'float32',
 ) {
-  const exported = await exportModel(session.modelWith(result), { name, topology: loaded.topology });
-  mkdirSync(dir, { recursive: true });
-  for (const f of exported.files) writeFileSync(join(dir, f.name), f.data);
-  return {
-    dir,
-    files: exported.files.map((f) => f.name),
-    rawBytes: exported.rawBytes,
-    gzipBytes: exported.gzipBytes,
-    nonzeroParams: exported.nonzeroParams,
-    totalWeights: exported.totalParams,
-  };
+  const exported = await exportModel(session.modelWith(result), {
+    name,
+    topology: loaded.topology,
+    quantize,
+  });
+  const output = writeExported(dir, exported);
+  const q = await evaluateWritten(session, result, quantize);
+  return q ? { ...output, accuracyQuantized: q.accuracy, agreementQuantized: q.agreement } : output;
 }
 
 const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(2)} %`);
@@ -253,6 +257,7 @@ export async function runFinetune(args: RetrainArgs & { sparsity: number }) {
             step.result,
             args.out!,
             baseName(o, args.method, args.sparsity, 'ft'),
+            args.quantize,
           ),
         )
       : null;
@@ -302,6 +307,7 @@ export async function runCascade(args: RetrainArgs & { sparsities: number[] }) {
                     s.result,
                     join(args.out!, folders[s.index]),
                     baseName(o, args.method, s.targetSparsity, 'cascade'),
+                    args.quantize,
                   ),
                 )
               : null,
@@ -348,6 +354,7 @@ export async function runLottery(args: RetrainArgs & { sparsity: number; init: s
                 a.result,
                 join(args.out, a.arm),
                 baseName(o, args.method, args.sparsity, a.arm),
+                args.quantize,
               )
             : null,
         );

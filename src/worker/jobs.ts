@@ -183,6 +183,7 @@ export class Jobs {
       const ex = await exportModel(s.modelWith(result), {
         name: req.name,
         topology: this.ws.model!.loaded.topology,
+        quantize: req.weights ?? 'float32',
       });
       const files = ex.files.map((f) => ({
         name: f.name,
@@ -193,6 +194,8 @@ export class Jobs {
         id: req.id,
         result: {
           files,
+          weights: ex.weightFormat,
+          clampedValues: ex.clamped.reduce((n, c) => n + c.count, 0),
           rawBytes: ex.rawBytes,
           gzipBytes: ex.gzipBytes,
           nonzeroParams: ex.nonzeroParams,

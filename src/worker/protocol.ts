@@ -4,6 +4,7 @@
 //
 // Only types are imported from the core: the UI imports this file, and must never pull tfjs into
 // the main bundle.
+import type { WeightFormat } from '../core/export/formats';
 import type { MethodKey, Progress } from '../core/types';
 import type {
   EpochReport,
@@ -36,6 +37,7 @@ export const MAX_KEPT_RESULTS = 20;
 // the worker is up.
 export { METHOD_KEYS } from '../core/types';
 export { METHODS, type MethodSpec } from '../core/methods';
+export { WEIGHT_FORMATS, type WeightFormat } from '../core/export/formats';
 
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -215,6 +217,10 @@ export interface FilePayload {
 
 export interface ExportResult {
   files: FilePayload[];
+  /** How the float32 weights were written (float16/uint8/uint16: quantised as the TF.js converter does). */
+  weights: WeightFormat;
+  /** float16: values beyond ±65504, written as ±65504 (0 otherwise). */
+  clampedValues: number;
   rawBytes: number;
   gzipBytes: number;
   nonzeroParams: number;
@@ -347,7 +353,8 @@ export type Request =
   | { type: 'prepare'; id: number; methods: MethodKey[] }
   | ({ type: 'prune'; id: number } & PruneParams)
   | ({ type: 'size'; id: number } & PruneParams)
-  | ({ type: 'export'; id: number; name: string; resultId?: string } & PruneParams)
+  /** `weights`: how the float32 weights are written (default float32). */
+  | ({ type: 'export'; id: number; name: string; resultId?: string; weights?: WeightFormat } & PruneParams)
   | { type: 'sweep'; id: number; methods: MethodKey[]; sparsities: number[]; seed: number }
   | { type: 'cancel'; id: number; target: number }
   | { type: 'lose-device'; id: number }

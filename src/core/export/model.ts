@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { gzipSync } from 'fflate';
 import type { NamedBytes } from '../types';
 import { SippError } from '../util/errors';
+import { restoreDepthMultipliers } from '../model/tfjs-fixes';
+import { decodeShard, isWeightFormat, quantizeShard, type WeightEntry, type WeightFormat } from './quantize';
 
 export interface ExportedModel {
   /** model.json and one shard, `${name}.weights.bin`. */
@@ -12,6 +14,10 @@ export interface ExportedModel {
   /** Nonzero values among all weights in the shard (trainable or not). */
   nonzeroParams: number;
   totalParams: number;
+  /** How the float32 weights are stored: 'float32', or the quantisation (int32/bool stay as they are). */
+  weightFormat: WeightFormat;
+  /** float16: weights with finite values beyond ±65504, written as ±65504 (none otherwise). */
+  clamped: { name: string; count: number }[];
 }
 
 export const GENERATED_BY = 'SiPP Studio';
@@ -26,12 +32,21 @@ export function safeName(name: string): string {
  * Serialises a layers model as TF.js artifacts (format 'layers-model', one weight shard) that stock
  * tf.loadLayersModel reads. Works in a worker: uses a save handler, not 'downloads://'.
  * `topology` replaces the model's own toJSON(), e.g. the normalised topology of a Keras 3 original.
+ * `quantize` writes the float32 weights as the TF.js converter's float16 / uint8 / uint16
+ * quantisations, which stock tfjs dequantises on load (see quantize.ts; zeros stay exactly zero).
+ * `nonzeroParams` counts the weights as they load from the written shard.
  */
 export async function exportModel(
   model: tf.LayersModel,
-  opts: { name: string; topology?: object },
+  opts: { name: string; topology?: object; quantize?: WeightFormat },
 ): Promise<ExportedModel> {
   const name = safeName(opts.name);
+  const format = opts.quantize ?? 'float32';
+  if (!isWeightFormat(format))
+    throw new SippError(
+      'bad-argument',
+      `weights can be written as float32, float16, uint8 or uint16, not '${String(format)}'`,
+    );
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -45,8 +60,14 @@ export async function exportModel(
   const weightData = Array.isArray(artifacts.weightData)
     ? tf.io.CompositeArrayBuffer.join(artifacts.weightData)
     : artifacts.weightData;
-  const topology = opts.topology ?? artifacts.modelTopology;
+  const topology = opts.topology ?? restoreDepthMultipliers(model, artifacts.modelTopology);
   if (opts.topology) checkTopologyFits(opts.topology, model);
+
+  const plain = new Uint8Array(weightData);
+  const shard =
+    format === 'float32'
+      ? { specs: artifacts.weightSpecs as WeightEntry[], data: plain, clamped: [] }
+      : quantizeShard(artifacts.weightSpecs as WeightEntry[], plain, format);
 
   const shardName = `${name}.weights.bin`;
   const modelJson = {
@@ -54,44 +75,32 @@ export async function exportModel(
     generatedBy: GENERATED_BY,
     convertedBy: `${GENERATED_BY} (TensorFlow.js ${tf.version.tfjs})`,
     modelTopology: topology,
-    weightsManifest: [{ paths: [shardName], weights: artifacts.weightSpecs }],
+    weightsManifest: [{ paths: [shardName], weights: shard.specs }],
   };
   const jsonBytes = new TextEncoder().encode(JSON.stringify(modelJson));
-  const binBytes = new Uint8Array(weightData);
+  const binBytes = shard.data;
   const files: NamedBytes[] = [
     { name: 'model.json', data: jsonBytes },
     { name: shardName, data: binBytes },
   ];
-  const { nonzero, total } = countParams(artifacts.weightSpecs, binBytes);
+  const { nonzero, total } = countParams(shard.specs, binBytes);
   return {
     files,
     rawBytes: jsonBytes.byteLength + binBytes.byteLength,
     gzipBytes: files.reduce((s, f) => s + gzipSync(f.data, { level: 9 }).byteLength, 0),
     nonzeroParams: nonzero,
     totalParams: total,
+    weightFormat: format,
+    clamped: shard.clamped,
   };
 }
 
-function countParams(
-  specs: tf.io.WeightsManifestEntry[],
-  bin: Uint8Array,
-): { nonzero: number; total: number } {
-  let offset = 0;
+function countParams(specs: WeightEntry[], bin: Uint8Array): { nonzero: number; total: number } {
   let nonzero = 0;
   let total = 0;
-  for (const spec of specs) {
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    const bytes = spec.dtype === 'bool' ? n : 4 * n;
-    const slice = bin.slice(offset, offset + bytes);
-    const view =
-      spec.dtype === 'float32'
-        ? new Float32Array(slice.buffer)
-        : spec.dtype === 'int32'
-          ? new Int32Array(slice.buffer)
-          : slice;
-    for (const v of view) if (v !== 0) nonzero++;
-    total += n;
-    offset += bytes;
+  for (const values of decodeShard(specs, bin)) {
+    for (const v of values) if (v !== 0) nonzero++;
+    total += values.length;
   }
   return { nonzero, total };
 }

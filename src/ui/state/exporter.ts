@@ -1,7 +1,7 @@
 // Downloading the pruned model: the worker writes model.json and one weight shard; the page
 // names them after the original model, the method and the sparsity (and, for a retrained model,
-// how it was retrained).
-import type { TrainedSummary, UserError } from '../../worker/protocol';
+// how it was retrained), and a quantised download after its weight format too.
+import type { TrainedSummary, UserError, WeightFormat } from '../../worker/protocol';
 import { sparsityTag } from './format';
 import { currentTrained, describeTrained, SHORT_METHOD, trainedTag } from './retrain';
 import type { Studio } from './studio';
@@ -21,6 +21,27 @@ export function exportName(state: StudioState): string {
   return `${name}.${state.method}-${sparsityTag(state.sparsity)}`;
 }
 
+/** The download's name: float32 keeps exportName's; quantised files say so (`lenet.wt-90pct.uint8`). */
+export function exportFileName(state: StudioState, weights: WeightFormat = 'float32'): string {
+  const name = exportName(state);
+  return weights === 'float32' ? name : `${name}.${weights}`;
+}
+
+/** The weight formats offered for download, in words (the worker takes the key). */
+export const WEIGHT_CHOICES: { key: WeightFormat; label: string }[] = [
+  { key: 'float32', label: 'float32 (as trained)' },
+  { key: 'float16', label: 'float16 (half the size)' },
+  { key: 'uint8', label: 'uint8 (a quarter; |error| ≤ half a step per tensor)' },
+  { key: 'uint16', label: 'uint16 (half the size; finer steps)' },
+];
+
+/** Raw (sum of the files) and gzipped bytes of the last download. */
+export function exportedSizes(state: StudioState): { raw: number; gzip: number } | null {
+  const ex = state.exported;
+  if (ex.files.length === 0 || ex.gzipBytes === null) return null;
+  return { raw: ex.files.reduce((s, f) => s + f.bytes, 0), gzip: ex.gzipBytes };
+}
+
 /** What the download holds, in words. */
 export function exportWords(state: StudioState): string {
   const t = exportedTrained(state);
@@ -28,13 +49,19 @@ export function exportWords(state: StudioState): string {
   return `${SHORT_METHOD[state.method]} ${+(100 * state.sparsity).toFixed(1)} %, pruned only (no retraining)`;
 }
 
-/** Asks the worker for the files of the current setting; also keeps links to them in the state. */
-export async function exportPruned(studio: Studio): Promise<{ name: string; blob: Blob }[] | null> {
+/**
+ * Asks the worker for the files of the current setting, with the float32 weights written as
+ * `weights`; also keeps links to them in the state.
+ */
+export async function exportPruned(
+  studio: Studio,
+  weights: WeightFormat = 'float32',
+): Promise<{ name: string; blob: Blob }[] | null> {
   const state = studio.getState();
   const { method, sparsity, seed } = state;
   for (const f of state.exported.files) URL.revokeObjectURL(f.url);
   studio.set({ exported: { ...state.exported, files: [], busy: true, error: null } });
-  const name = exportName(state);
+  const name = exportFileName(state, weights);
   const trained = exportedTrained(state);
   const r = await studio.client.call<'export'>({
     type: 'export',
@@ -42,6 +69,7 @@ export async function exportPruned(studio: Studio): Promise<{ name: string; blob
     sparsity,
     seed,
     name,
+    weights,
     ...(trained ? { resultId: trained.resultId } : {}),
   }).done;
   if (r.kind !== 'ok') {

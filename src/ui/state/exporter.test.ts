@@ -1,0 +1,84 @@
+// The download asks the worker for the weight format chosen in the box, names quantised files
+// after it, and keeps the raw and gzipped sizes of what was saved.
+import { describe, expect, it } from 'vitest';
+import type { Event, Request, WeightFormat } from '../../worker/protocol';
+import { WEIGHT_FORMATS } from '../../worker/protocol';
+import { exportedSizes, exportFileName, exportPruned, WEIGHT_CHOICES } from './exporter';
+import { initialState } from './initial';
+import type { Studio } from './studio';
+import type { StudioState } from './types';
+import { readUrl } from './url';
+
+function fakeStudio() {
+  const sent: Omit<Request, 'id'>[] = [];
+  let state: StudioState = {
+    ...initialState(readUrl('')),
+    method: 'wt',
+    sparsity: 0.9,
+    workspace: { model: { name: 'lenet' } } as StudioState['workspace'],
+  };
+  const studio = {
+    getState: () => state,
+    set: (patch: Partial<StudioState>) => (state = { ...state, ...patch }),
+    client: {
+      call: (body: Omit<Request, 'id'>) => {
+        sent.push(body);
+        const req = body as Extract<Request, { type: 'export' }>;
+        const weights = req.weights ?? 'float32';
+        const event: Event = {
+          type: 'exported',
+          id: 1,
+          result: {
+            files: [
+              { name: 'model.json', data: new ArrayBuffer(30) },
+              { name: `${req.name}.weights.bin`, data: new ArrayBuffer(weights === 'uint8' ? 100 : 400) },
+            ],
+            weights,
+            clampedValues: 0,
+            rawBytes: weights === 'uint8' ? 130 : 430,
+            gzipBytes: 77,
+            nonzeroParams: 10,
+            totalParams: 100,
+            achievedSparsity: 0.9,
+          },
+        };
+        return { id: 1, done: Promise.resolve({ kind: 'ok', event }), cancel() {}, stop() {} };
+      },
+    },
+  };
+  return { studio: studio as unknown as Studio, sent, state: () => state };
+}
+
+describe('export weight format', () => {
+  it('sends the chosen format with the request and names quantised files after it', async () => {
+    const { studio, sent, state } = fakeStudio();
+    const files = await exportPruned(studio, 'uint8');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      type: 'export',
+      method: 'wt',
+      sparsity: 0.9,
+      weights: 'uint8',
+      name: 'lenet.wt-90.0pct.uint8',
+    });
+    expect(files?.map((f) => f.name)).toEqual([
+      'lenet.wt-90.0pct.uint8.json',
+      'lenet.wt-90.0pct.uint8.weights.bin',
+    ]);
+    // What the box shows: raw is the sum of the saved files, gzip the worker's level-9 figure.
+    expect(exportedSizes(state())).toEqual({ raw: 130, gzip: 77 });
+  });
+
+  it('defaults to float32 with the unchanged name', async () => {
+    const { studio, sent, state } = fakeStudio();
+    expect(exportedSizes(state())).toBeNull();
+    await exportPruned(studio);
+    expect(sent[0]).toMatchObject({ weights: 'float32', name: 'lenet.wt-90.0pct' });
+    expect(exportFileName(state())).toBe('lenet.wt-90.0pct');
+    expect(exportedSizes(state())).toEqual({ raw: 430, gzip: 77 });
+  });
+
+  it('offers every format the worker knows, float32 first', () => {
+    expect(WEIGHT_CHOICES.map((c) => c.key)).toEqual<WeightFormat[]>([...WEIGHT_FORMATS]);
+  });
+});
