@@ -88,6 +88,13 @@ function report(r: Results): string {
       `on ${r.trainSamples.toLocaleString('en-US')} training digits; ${r.backend}; targets ${r.grid.map((g) => pct(g, 0)).join(', ')}; measured ${r.date.slice(0, 10)}.`,
     '',
   );
+  const fine = Object.values(r.methods).find((m) => m.pruneOnlyFine)?.pruneOnlyFine;
+  if (fine)
+    out.push(
+      `Prune-only potential from a finer grid of ${fine.length} targets (${fine.map((p) => pct(p.sparsity, 0)).join(', ')}); retrained potentials from the targets above. ` +
+        `One evaluation sample is ${(100 / r.evalPoints).toFixed(2)} points.`,
+      '',
+    );
   const methods = Object.keys(r.methods);
   const rows = methods.map((m) => {
     const x = r.methods[m];
