@@ -4,13 +4,15 @@
 // Each small model is built with tfjs (seeded weights), its outputs on a seeded input are saved as
 // the reference, and it is written in each real-world dialect: tfjs-native, Keras 2 through the
 // old converter, tf.keras 2.15 through converter 4.1x, Keras 3 through converter 4.22; plus
-// quantised and multi-shard variants. Malformed cases are derived from these (malformed.ts).
+// quantised and multi-shard variants. Malformed cases are derived from these (derived.ts); rows
+// about weight order and about prunable layer kinds come from manifest-order.ts and layer-kinds.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { WeightSpec } from '../src/core/model/quantization';
 import { kerasTopology, VERSIONS, weightName, type Dialect } from './model-fixtures/dialects';
 import { derivedCases } from './model-fixtures/derived';
+import { layerKindCases } from './model-fixtures/layer-kinds';
 import { manifestOrderCases } from './model-fixtures/manifest-order';
 import {
   encodeWeights,
@@ -242,7 +244,10 @@ async function main() {
     cases.push({ id: dir, why: c.why, files: writeVariant(dir, c.files), expect: c.expect });
   }
   // Appended after every older row so that those stay byte-identical.
-  cases.push(...(await manifestOrderCases(variants, { out: OUT, samples: N_SAMPLES, write: writeVariant })));
+  const io = { out: OUT, samples: N_SAMPLES, write: writeVariant };
+  cases.push(...(await manifestOrderCases(variants, io)));
+  // Prunable layer kinds in every dialect, with the pruning outcome expected (issue 9, item 5).
+  cases.push(...(await layerKindCases(variants, io)));
   fs.writeFileSync(path.join(OUT, 'cases.json'), JSON.stringify(cases, null, 1) + '\n');
   const total = fs
     .readdirSync(OUT, { recursive: true, withFileTypes: true })

@@ -43,9 +43,17 @@ function activation(name: string, d: Dialect): string {
   return name === 'silu' && d !== 'keras3' ? 'swish' : name;
 }
 
-export function layerConfig(l: LayerSpec, d: Dialect): Obj {
+/**
+ * A layer's config as `d` writes it. `inputShape` (with the batch axis) is needed only where a
+ * config holds a nested layer entry (TimeDistributed: its inner layer's build_config).
+ */
+export function layerConfig(l: LayerSpec, d: Dialect, inputShape?: unknown): Obj {
   const c = head(l.name, d);
   const regs = (k: string[]) => Object.fromEntries(k.map((x) => [x, null]));
+  const convInits = {
+    kernel_initializer: init('GlorotUniform', d),
+    bias_initializer: init('Zeros', d),
+  };
   switch (l.cls) {
     case 'Dense':
       return {
@@ -119,6 +127,133 @@ export function layerConfig(l: LayerSpec, d: Dialect): Obj {
       return c;
     case 'Concatenate':
       return { ...c, axis: -1 };
+    case 'Activation':
+      return { ...c, activation: activation(l.activation, d) };
+    case 'GlobalAveragePooling2D':
+      return { ...c, data_format: 'channels_last', ...(d === 'keras2-old' ? {} : { keepdims: false }) };
+    case 'Conv1D':
+      // Keras writes 1-D conv arguments as 1-tuples; 'causal' is a Conv1D-only padding.
+      return {
+        ...c,
+        filters: l.filters,
+        kernel_size: [l.kernel],
+        strides: [1],
+        padding: l.padding,
+        data_format: 'channels_last',
+        dilation_rate: [1],
+        ...(d === 'keras2-old' ? {} : { groups: 1 }),
+        activation: activation(l.activation, d),
+        use_bias: true,
+        ...convInits,
+        ...regs([
+          'kernel_regularizer',
+          'bias_regularizer',
+          'activity_regularizer',
+          'kernel_constraint',
+          'bias_constraint',
+        ]),
+      };
+    case 'SeparableConv2D': {
+      const rest = {
+        dilation_rate: [1, 1],
+        activation: activation(l.activation, d),
+        use_bias: true,
+        depthwise_initializer: init('GlorotUniform', d),
+        pointwise_initializer: init('GlorotUniform', d),
+        bias_initializer: init('Zeros', d),
+        ...regs([
+          'depthwise_regularizer',
+          'pointwise_regularizer',
+          'bias_regularizer',
+          'activity_regularizer',
+          'depthwise_constraint',
+          'pointwise_constraint',
+          'bias_constraint',
+        ]),
+      };
+      const geometry = {
+        kernel_size: [l.kernel, l.kernel],
+        strides: [1, 1],
+        padding: l.padding,
+        data_format: 'channels_last',
+      };
+      // Keras 3 puts depth_multiplier first; tf.keras 2 after data_format.
+      return d === 'keras3'
+        ? { ...c, depth_multiplier: l.depthMultiplier, filters: l.filters, ...geometry, ...rest }
+        : { ...c, filters: l.filters, ...geometry, depth_multiplier: l.depthMultiplier, ...rest };
+    }
+    case 'DepthwiseConv2D': {
+      const geometry = {
+        kernel_size: [l.kernel, l.kernel],
+        strides: [1, 1],
+        padding: l.padding,
+        data_format: 'channels_last',
+        dilation_rate: [1, 1],
+      };
+      if (d === 'keras3') {
+        return {
+          ...c,
+          depth_multiplier: l.depthMultiplier,
+          ...geometry,
+          activation: activation(l.activation, d),
+          use_bias: true,
+          depthwise_initializer: init('GlorotUniform', d),
+          bias_initializer: init('Zeros', d),
+          ...regs([
+            'depthwise_regularizer',
+            'bias_regularizer',
+            'activity_regularizer',
+            'depthwise_constraint',
+            'bias_constraint',
+          ]),
+        };
+      }
+      // tf.keras 2: Conv2D's config without its kernel_* entries, the depthwise ones appended.
+      return {
+        ...c,
+        ...geometry,
+        ...(d === 'keras2-old' ? {} : { groups: 1 }),
+        activation: activation(l.activation, d),
+        use_bias: true,
+        bias_initializer: init('Zeros', d),
+        ...regs(['bias_regularizer', 'activity_regularizer', 'bias_constraint']),
+        depth_multiplier: l.depthMultiplier,
+        depthwise_initializer: init('GlorotUniform', d),
+        ...regs(['depthwise_regularizer', 'depthwise_constraint']),
+      };
+    }
+    case 'Conv2DTranspose': {
+      const geometry = {
+        filters: l.filters,
+        kernel_size: [l.kernel, l.kernel],
+        strides: [l.strides, l.strides],
+        padding: l.padding,
+      };
+      const rest = {
+        data_format: 'channels_last',
+        dilation_rate: [1, 1],
+        ...(d === 'keras3' ? {} : { groups: 1 }),
+        activation: activation(l.activation, d),
+        use_bias: true,
+        ...convInits,
+        ...regs([
+          'kernel_regularizer',
+          'bias_regularizer',
+          'activity_regularizer',
+          'kernel_constraint',
+          'bias_constraint',
+        ]),
+      };
+      // Both write output_padding (null unless set): Keras 3 after padding, tf.keras 2 last.
+      return d === 'keras3'
+        ? { ...c, ...geometry, output_padding: null, ...rest }
+        : { ...c, ...geometry, ...rest, output_padding: null };
+    }
+    case 'TimeDistributed': {
+      // The wrapped layer is a full serialized entry, built on the input without its time axis.
+      const child = Array.isArray(inputShape) ? [inputShape[0], ...inputShape.slice(2)] : null;
+      return { ...c, layer: entry(l.layer.cls, layerConfig(l.layer, d, child), d, child) };
+    }
   }
 }
 
@@ -155,9 +290,10 @@ function sequentialConfig(s: SeqSpec, m: tf.Sequential, d: Dialect, legacyList =
     layers.push(entry('InputLayer', inputLayerConfig(name, batch, d), d, null));
   }
   s.layers.forEach((l, i) => {
-    const config = layerConfig(l, d);
+    const inputShape = inputShapeOf(m.getLayer(l.name));
+    const config = layerConfig(l, d, inputShape);
     if (d === 'keras2-old' && i === 0) Object.assign(config, { batch_input_shape: batch, dtype: 'float32' });
-    layers.push(entry(l.cls, config, d, inputShapeOf(m.getLayer(l.name))));
+    layers.push(entry(l.cls, config, d, inputShape));
   });
   // Keras 2.1 wrote a Sequential's config as the bare list of its layers.
   if (legacyList) return layers;
@@ -191,7 +327,7 @@ function functionalConfig(f: FuncSpec, m: tf.LayersModel, d: Dialect): Obj {
             inputShape,
             'keras',
           )
-        : entry(l.cls, layerConfig(l, d), d, inputShape);
+        : entry(l.cls, layerConfig(l, d, inputShape), d, inputShape);
     let inbound: unknown[];
     if (d === 'keras3') {
       const tensors = node.inputs.map((i) => kerasTensor(i, outShape(i)));
@@ -292,9 +428,28 @@ export function weightName(
   short: string,
   d: Dialect,
 ): string {
+  // tf.keras 2 builds a wrapped layer inside its wrapper's name scope only: time_distributed/kernel.
   if (d !== 'keras3') return `${layer}/${short}`;
   // Keras 3 builds Sequential layers inside the model's name scope; Functional layers are built
   // when called, outside it, so only nested models show up in their path.
   const scope = spec.kind === 'sequential' ? ancestors : ancestors.slice(1);
+  const l = findLayer(spec, layer);
+  // A wrapped layer's build opens its own name scope too (time_distributed/dense/kernel), and
+  // Keras 3 calls a DepthwiseConv2D kernel 'kernel' (tfjs and tf.keras 2: 'depthwise_kernel').
+  if (l?.cls === 'TimeDistributed') return [...scope, layer, l.layer.name, short].join('/');
+  if (l?.cls === 'DepthwiseConv2D' && short === 'depthwise_kernel')
+    return [...scope, layer, 'kernel'].join('/');
   return [...scope, layer, short].join('/');
+}
+
+/** The spec of the (non-model) layer named `name`, searching nested models. */
+function findLayer(spec: ModelSpec, name: string): LayerSpec | undefined {
+  const layers = spec.kind === 'sequential' ? spec.layers : spec.nodes.map((n) => n.layer);
+  for (const l of layers) {
+    if ('kind' in l) {
+      const inner = findLayer(l, name);
+      if (inner) return inner;
+    } else if (l.name === name) return l;
+  }
+  return undefined;
 }

@@ -18,7 +18,46 @@ export type LayerSpec =
   | { cls: 'Flatten'; name: string }
   | { cls: 'BatchNormalization'; name: string }
   | { cls: 'Add'; name: string }
-  | { cls: 'Concatenate'; name: string };
+  | { cls: 'Concatenate'; name: string }
+  // Layer kinds added for the prunable-layer rows (layer-kinds.ts); the rows above predate them.
+  | { cls: 'Activation'; name: string; activation: string }
+  | { cls: 'GlobalAveragePooling2D'; name: string }
+  | {
+      cls: 'Conv1D';
+      name: string;
+      filters: number;
+      kernel: number;
+      activation: string;
+      padding: 'valid' | 'same' | 'causal';
+    }
+  | {
+      cls: 'SeparableConv2D';
+      name: string;
+      filters: number;
+      kernel: number;
+      depthMultiplier: number;
+      activation: string;
+      padding: 'valid' | 'same';
+    }
+  | {
+      cls: 'DepthwiseConv2D';
+      name: string;
+      kernel: number;
+      depthMultiplier: number;
+      activation: string;
+      padding: 'valid' | 'same';
+    }
+  | {
+      cls: 'Conv2DTranspose';
+      name: string;
+      filters: number;
+      kernel: number;
+      strides: number;
+      activation: string;
+      padding: 'valid' | 'same';
+    }
+  /** Wraps one Dense or Conv2D, applied to every step of axis 1. */
+  | { cls: 'TimeDistributed'; name: string; layer: LayerSpec };
 
 export interface SeqSpec {
   kind: 'sequential';
@@ -155,6 +194,47 @@ function tfLayer(l: LayerSpec, inputShape: number[] | undefined, autoName: boole
       return tf.layers.add(base);
     case 'Concatenate':
       return tf.layers.concatenate(base);
+    case 'Activation':
+      return tf.layers.activation({ ...base, activation: act(l.activation) });
+    case 'GlobalAveragePooling2D':
+      return tf.layers.globalAveragePooling2d(base);
+    case 'Conv1D':
+      return tf.layers.conv1d({
+        ...base,
+        filters: l.filters,
+        kernelSize: l.kernel,
+        activation: act(l.activation),
+        // tfjs's type leaves out 'causal', but its Conv1D takes it (and cannot run it).
+        padding: l.padding as 'valid',
+      });
+    case 'SeparableConv2D':
+      return tf.layers.separableConv2d({
+        ...base,
+        filters: l.filters,
+        kernelSize: l.kernel,
+        depthMultiplier: l.depthMultiplier,
+        activation: act(l.activation),
+        padding: l.padding,
+      });
+    case 'DepthwiseConv2D':
+      return tf.layers.depthwiseConv2d({
+        ...base,
+        kernelSize: l.kernel,
+        depthMultiplier: l.depthMultiplier,
+        activation: act(l.activation),
+        padding: l.padding,
+      });
+    case 'Conv2DTranspose':
+      return tf.layers.conv2dTranspose({
+        ...base,
+        filters: l.filters,
+        kernelSize: l.kernel,
+        strides: l.strides,
+        activation: act(l.activation),
+        padding: l.padding,
+      });
+    case 'TimeDistributed':
+      return tf.layers.timeDistributed({ ...base, layer: tfLayer(l.layer, undefined, autoName) });
   }
 }
 

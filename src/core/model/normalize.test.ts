@@ -211,6 +211,92 @@ describe('normalizeTopology', () => {
     expect(f.config.output_layers).toEqual([['d', 0, 0]]);
   });
 
+  it('gives a wrapped layer (TimeDistributed) the same rewrites and refusals as a top-level one', () => {
+    const td = (inner: Obj) => ({
+      keras_version: '3.10.0',
+      model_config: {
+        class_name: 'Sequential',
+        config: {
+          name: 's',
+          layers: [
+            {
+              module: 'keras.layers',
+              class_name: 'TimeDistributed',
+              config: { name: 'time_distributed', dtype: policy(), layer: inner },
+              registered_name: null,
+            },
+          ],
+        },
+      },
+    });
+    const bn = {
+      module: 'keras.layers',
+      class_name: 'BatchNormalization',
+      config: { name: 'bn', dtype: policy('mixed_float16'), axis: [3] },
+      registered_name: null,
+      build_config: { input_shape: [null, 4, 4, 2] },
+    };
+    const { topology, notices } = normalizeTopology(td(bn));
+    const wrapped = (topology as Obj).config.layers[0].config.layer;
+    expect(wrapped.class_name).toBe('BatchNormalization');
+    expect(wrapped.config).toEqual({ name: 'bn', dtype: 'float32', axis: 3 });
+    expect(notices.join('\n')).toMatch(/single-element axis list/);
+    expect(notices.join('\n')).toMatch(/mixed-precision/);
+    expect(() =>
+      normalizeTopology(td({ class_name: 'Conv2D', config: { name: 'c', groups: 2, kernel_size: [3, 3] } })),
+    ).toThrow(/Layer 'c' \(Conv2D\) uses groups=2/);
+  });
+
+  it('Conv2DTranspose: keeps output_padding only where it means what tfjs computes, refuses dilation', () => {
+    const tr = (extra: Obj, wrap = false) => {
+      const layer = {
+        class_name: 'Conv2DTranspose',
+        config: { name: 't', filters: 2, kernel_size: [3, 3], strides: [2, 2], padding: 'same', ...extra },
+      };
+      return {
+        class_name: 'Sequential',
+        config: {
+          name: 's',
+          layers: [wrap ? { class_name: 'TimeDistributed', config: { name: 'td', layer } } : layer],
+        },
+      };
+    };
+    const run = (t: Obj) => {
+      try {
+        const { topology, notices } = normalizeTopology(t);
+        const l = (topology as Obj).config.layers[0].config;
+        return { config: l.layer?.config ?? l, notices: notices.join('\n') };
+      } catch (e) {
+        return `${(e as SippError).code}: ${(e as Error).message}`;
+      }
+    };
+    // Keras writes output_padding: null by default; tfjs ignores the key.
+    expect(run(tr({ output_padding: null, dilation_rate: [1, 1] }))).toMatchObject({ notices: '' });
+    // same, k 3, s 2: tfjs's output is in·2, which Keras gives with output_padding 1: dropped.
+    const same = run(tr({ output_padding: 1 }));
+    expect(same).toMatchObject({
+      notices: expect.stringMatching(/dropped output_padding from 1 Conv2DTranspose/),
+    });
+    expect((same as { config: Obj }).config).not.toHaveProperty('output_padding');
+    // valid, k 3, s 2: tfjs gives (in - 1)·2 + 3, Keras's output_padding [1, 1] one more.
+    expect(run(tr({ padding: 'valid', output_padding: [1, 1] }))).toBe(
+      "unsupported-layer: Layer 't' (Conv2DTranspose) uses output_padding=[1,1] (TF.js always computes the " +
+        "size of output_padding=[0,0] here); TensorFlow.js 4.22 ignores it, so the layer's output would differ " +
+        "from the trained model's.",
+    );
+    // valid, k 1, s 2: tfjs pads to in·2 (implied output_padding 1); output_padding 0 is (in - 1)·2 + 1.
+    expect(run(tr({ kernel_size: [1, 1], padding: 'valid', output_padding: [0, 0] }))).toMatch(
+      /output_padding=\[0,0\] \(TF.js always computes the size of output_padding=\[1,1\]/,
+    );
+    expect(run(tr({ kernel_size: [1, 1], padding: 'valid', output_padding: [1, 1] }))).toMatchObject({
+      notices: expect.stringMatching(/dropped output_padding/),
+    });
+    expect(run(tr({ dilation_rate: [2, 2] }))).toMatch(/^unsupported-layer: .*uses dilation_rate=\[2,2\]/);
+    expect(run(tr({ output_padding: [0, 1] }, true))).toMatch(
+      /^unsupported-layer: Layer 't'.*output_padding=\[0,1\]/,
+    );
+  });
+
   it('rejects what is not a Keras model, with codes', () => {
     const err = (t: unknown) => {
       try {

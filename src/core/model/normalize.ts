@@ -43,6 +43,8 @@ const NOTICE_TEXT: Record<string, (n: number) => string> = {
   axisList: (n) => `converted ${n} single-element axis list(s) to integers`,
   mixedPrecision: (n) => `loaded ${n} mixed-precision dtype policy(ies) as float32`,
   droppedKwargs: (n) => `ignored call arguments (such as training=...) on ${n} layer call(s)`,
+  outputPadding: (n) =>
+    `dropped output_padding from ${n} Conv2DTranspose layer(s): it gives the output size TF.js computes anyway`,
 };
 
 /**
@@ -172,7 +174,56 @@ function normalizeLayerConfig(cls: string, config: unknown, log: Log): Obj {
       `Layer '${String(out.name)}' (${cls}) uses groups=${out.groups}; TensorFlow.js has no grouped convolutions.`,
     );
   }
+  if (cls === 'Conv2DTranspose') checkConvTranspose(out, log);
+  // A wrapper's layer is a whole serialized entry: it needs the same rewrites and refusals.
+  if (cls === 'TimeDistributed' || cls === 'Bidirectional') {
+    for (const key of ['layer', 'backward_layer']) {
+      const inner = out[key];
+      if (isObj(inner) && typeof inner.class_name === 'string') {
+        out[key] = { ...inner, config: normalizeLayerConfig(inner.class_name, inner.config, log) };
+      }
+    }
+  }
   return out;
+}
+
+/** An int or a pair of ints (Keras writes either) as a pair; null for anything else. */
+function intPair(v: unknown): [number, number] | null {
+  const a = Array.isArray(v) ? v : [v, v];
+  return a.length === 2 && a.every((x) => Number.isInteger(x)) ? (a as [number, number]) : null;
+}
+
+/**
+ * tfjs 4.22's Conv2DTranspose has neither dilation nor output_padding and ignores both keys, so a
+ * Keras layer that uses them would load and silently compute another output. Keras writes
+ * output_padding (null by default) on every such layer. Its output size is
+ * (in - 1)·s + k + p ('valid') or (in - 1)·s + k % 2 + p ('same'), and tfjs's is that of
+ * p = max(s - k, 0) or p = s - k % 2: an output_padding equal to that is dropped (the common
+ * `Conv2DTranspose(k=3, strides=2, padding='same', output_padding=1)` of decoders), any other is refused.
+ */
+function checkConvTranspose(out: Obj, log: Log): void {
+  const refuse = (what: string) =>
+    new SippError(
+      'unsupported-layer',
+      `Layer '${String(out.name)}' (Conv2DTranspose) uses ${what}; TensorFlow.js 4.22 ignores it, so the ` +
+        `layer's output would differ from the trained model's.`,
+    );
+  const dilation = out.dilation_rate ?? 1;
+  const d = intPair(dilation);
+  if (!d || d.some((x) => x !== 1)) throw refuse(`dilation_rate=${JSON.stringify(dilation)}`);
+  if (out.output_padding === null || out.output_padding === undefined) return;
+  const given = intPair(out.output_padding);
+  const k = intPair(out.kernel_size);
+  const s = intPair(out.strides ?? 1);
+  if (!given || !k || !s) throw refuse(`output_padding=${JSON.stringify(out.output_padding)}`);
+  const implied = k.map((kk, i) => (out.padding === 'same' ? s[i] - (kk % 2) : Math.max(s[i] - kk, 0)));
+  if (given.some((p, i) => p !== implied[i])) {
+    throw refuse(
+      `output_padding=${JSON.stringify(given)} (TF.js always computes the size of output_padding=${JSON.stringify(implied)} here)`,
+    );
+  }
+  delete out.output_padding;
+  log.add('outputPadding');
 }
 
 /** Recursively cleans config values: Keras 3 object wrappers, dtype policies, tuples, regularizers. */
