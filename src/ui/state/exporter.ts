@@ -31,7 +31,7 @@ export function exportFileName(state: StudioState, weights: WeightFormat = 'floa
 export const WEIGHT_CHOICES: { key: WeightFormat; label: string }[] = [
   { key: 'float32', label: 'float32 (as trained)' },
   { key: 'float16', label: 'float16 (half the size)' },
-  { key: 'uint8', label: 'uint8 (a quarter; |error| ≤ half a step per tensor)' },
+  { key: 'uint8', label: 'uint8 (a quarter of the size)' },
   { key: 'uint16', label: 'uint16 (half the size; finer steps)' },
 ];
 
