@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
+import { cli } from '../test-support/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpz } from '../core/export/npz';
 import { parseNpy } from '../core/data/npy';
@@ -12,19 +11,7 @@ import { exportModel } from '../core/export/model';
 import { mlp } from '../test-support/models';
 import { rng, useBackend } from '../test-support/tf-node';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sipp-cli-'));
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [...CLI, ...args], { cwd: process.cwd(), maxBuffer: 64 << 20 });
-    return { code: 0, ...r };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 beforeAll(async () => {
   await useBackend('cpu');

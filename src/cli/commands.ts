@@ -26,6 +26,8 @@ import {
   type QuantizeMode,
   type WeightFormat,
 } from '../core/export/quantize';
+import { disposeModel } from '../core/model/clone';
+import { macsPerSample, measureLatency, shrinkModel } from '../core/structured/shrink';
 import { startBackend, type CliBackend } from './backend';
 import { readBatchFiles, readModelFiles } from './files';
 
@@ -154,6 +156,8 @@ export async function runPrune(
     out: string;
     propagate: boolean;
     quantize?: WeightFormat;
+    /** write the physically smaller model (zeroed channels removed, §7) instead of the zeroed one */
+    slim?: boolean;
   },
 ) {
   const weights = args.quantize ?? 'float32';
@@ -167,9 +171,16 @@ export async function runPrune(
     );
     const after = await timer.time('evaluate', () => session.evaluate(r));
     const name = `${loaded.name}-${args.method}-${(args.sparsity * 100).toFixed(1)}`;
-    const exported = await timer.time('export', () =>
-      exportModel(session.modelWith(r), { name, topology: loaded.topology, quantize: weights }),
-    );
+    const slim = args.slim ? await timer.time('slim', () => slimFacts(session.modelWith(r))) : null;
+    const exported = await timer.time('export', async () => {
+      try {
+        return slim
+          ? await exportModel(slim.model, { name, quantize: weights })
+          : await exportModel(session.modelWith(r), { name, topology: loaded.topology, quantize: weights });
+      } finally {
+        if (slim) disposeModel(slim.model);
+      }
+    });
     const output = writeExported(args.out, exported);
     const quantized = await timer.time('evaluateQuantized', () => evaluateWritten(session, r, weights));
     const clamped = exported.clamped.map(
@@ -197,6 +208,7 @@ export async function runPrune(
       propagated: r.propagated,
       budgetTrials: r.trials,
       layers: r.layers,
+      ...(slim ? slim.facts : {}),
       output,
       notices: [...notices, ...clamped],
       timingsMs: timer.ms,
@@ -206,6 +218,52 @@ export async function runPrune(
     };
   } finally {
     session.dispose();
+  }
+}
+
+/**
+ * The slim model of `zeroed` and what the JSON says of it: sizes (§7.5), MACs per sample, and the
+ * median latency of a 64-sample predict (5 runs after 2 warm-ups) of both models on this backend.
+ * The slim model is checked against the zeroed one on random inputs (maxAbsDiff).
+ */
+async function slimFacts(zeroed: tf.LayersModel) {
+  const { model, report } = await shrinkModel(zeroed);
+  try {
+    const opts = { batch: 64, runs: 5, warmup: 2 };
+    const dense = await measureLatency(zeroed, undefined, opts);
+    const pruned = await measureLatency(model, undefined, opts);
+    const maxAbsDiff = tf.tidy(() => {
+      const xs = zeroed.inputs.map((t) => tf.randomNormal([16, ...t.shape.slice(1).map((d) => d ?? 1)]));
+      const a = zeroed.predict(xs.length === 1 ? xs[0] : xs);
+      const b = model.predict(xs.length === 1 ? xs[0] : xs);
+      const as = Array.isArray(a) ? a : [a];
+      const bs = Array.isArray(b) ? b : [b];
+      return Math.max(...as.map((t, i) => t.sub(bs[i]).abs().max().dataSync()[0]));
+    });
+    return {
+      model,
+      facts: {
+        slim: {
+          paramsBefore: report.paramsBefore,
+          paramsAfter: report.paramsAfter,
+          nonzeroBefore: report.nonzeroBefore,
+          nonzeroAfter: report.nonzeroAfter,
+          removedChannels: report.removedChannels,
+          maxAbsDiff,
+          layers: report.layers,
+        },
+        macs: { dense: macsPerSample(zeroed), pruned: macsPerSample(model) },
+        latencyMs: {
+          dense: Math.round(dense.medianMs * 1000) / 1000,
+          pruned: Math.round(pruned.medianMs * 1000) / 1000,
+          batch: opts.batch,
+          runs: opts.runs,
+        },
+      },
+    };
+  } catch (e) {
+    disposeModel(model);
+    throw e;
   }
 }
 

@@ -1,19 +1,17 @@
 // prune --quantize: the written files are what the JSON says (sizes, format), stock tfjs loads
 // them with zeros intact, and accuracyQuantized is the accuracy of exactly that loaded model.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { gzipSync } from 'fflate';
+import { cli } from '../test-support/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpz } from '../core/export/npz';
 import { exportModel } from '../core/export/model';
 import { mlp } from '../test-support/models';
 import { rng, useBackend } from '../test-support/tf-node';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sipp-cli-q-'));
 const N = 60;
 const POINTS = 20;
@@ -21,19 +19,6 @@ let x: Float32Array;
 let labels: Int32Array;
 /** The original model's answers. */
 let dense: Int32Array;
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: process.cwd(),
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, ...r };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 beforeAll(async () => {
   await useBackend('cpu');

@@ -1,12 +1,11 @@
 // The retraining commands, spawned as a user runs them: finetune on the demo MLP, cascade and lottery
 // on a tiny MLP, and the errors a user meets first.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
+import { cli } from '../test-support/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy } from '../core/data/npy';
 import { encodeNpy, encodeNpz } from '../core/export/npz';
@@ -15,20 +14,8 @@ import { mlp } from '../test-support/models';
 import { rng, useBackend } from '../test-support/tf-node';
 import { stepFolder } from './retrain';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sipp-cli-retrain-'));
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const DEMO = 'public/demo';
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [...CLI, ...args], { cwd: process.cwd(), maxBuffer: 64 << 20 });
-    return { code: 0, ...r };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 /** Reloads a written model with stock tfjs (no tf.io.fileSystem in tfjs): every weight's values. */
 async function reload(folder: string): Promise<Float32Array[]> {
