@@ -20,6 +20,8 @@ import { keepTop, randomRanking, rankByScore, type Ranking } from './prune/globa
 import { SippPlan, type HybridDecision } from './prune/sipp';
 import { uniformSparsify } from './baselines/uniform';
 import { budgetFor, searchBudget, type SizeModel } from './prune/budget';
+import { ChannelPlan } from './structured/plan';
+import { checkpoint } from './util/progress';
 
 export interface SessionInit extends LongCallOptions {
   /** Sensitivity points: the first `points` samples. Default: §1.5's formula, capped at half the batch. */
@@ -84,6 +86,7 @@ export class PruningSession {
   private snip: Float32Array[] | null = null;
   private readonly rankings = new Map<string, Ranking>();
   private plan: SippPlan | null = null;
+  private channels: ChannelPlan | null = null;
   private denseClasses: Int32Array | null = null;
   private sLabels: Int32Array | null = null;
   /** Kept weights per unit of budget at fixed calibration keep ratios, per method, seed and propagation. */
@@ -275,6 +278,9 @@ export class PruningSession {
       }
       case 'uniform':
         return { kernels: uniformSparsify(layers, budget, seededRandom(seed)) };
+      default: // the structured methods, src/core/structured (one shared max-sensitivity pass)
+        this.channels ??= new ChannelPlan(layers, () => this.sens.get('max'));
+        return { kernels: this.channels.sparsify(method, budget, seededRandom(seed)) };
     }
   }
 
@@ -298,6 +304,7 @@ export class PruningSession {
     const progress = new StageProgress('prune', 1, opts.onProgress);
     const size = this.sizeModel();
     const run = async (budget: number) => {
+      await checkpoint(opts);
       const r = this.sparsify(method, budget, seed);
       const overrides = new Map<number, Float32Array>(
         r.kernels.map((k, li) => [this.book.kernelVar[li], this.book.toStored(li, k)]),
@@ -306,7 +313,8 @@ export class PruningSession {
       return { size: this.book.nonzero(overrides), value: { ...r, overrides } };
     };
     const kr = 1 - sparsity;
-    const exact = !METHODS[method].random && !opts.propagate; // a prefix cut keeps exactly B
+    // A prefix cut keeps exactly B; channel allocations estimate their size (pfp-algorithm.md §2.2).
+    const exact = !METHODS[method].random && !METHODS[method].structured && !opts.propagate;
     const yieldGuess = exact
       ? 1
       : await this.budgetYield(`${method}:${seed}:${!!opts.propagate}`, kr, size, run);

@@ -1,6 +1,20 @@
 // Types shared by every part of the core. Plain data only: these cross the worker boundary.
 
-export const METHOD_KEYS = ['sipp', 'sipp-det', 'sipp-rand', 'wt', 'snip', 'uniform', 'random'] as const;
+export const METHOD_KEYS = [
+  'sipp',
+  'sipp-det',
+  'sipp-rand',
+  'wt',
+  'snip',
+  'uniform',
+  'random',
+  'pfp',
+  'pfp-rand',
+  'pfp-top',
+  'filter-norm',
+  'softnet',
+  'filter-uniform',
+] as const;
 export type MethodKey = (typeof METHOD_KEYS)[number];
 
 /** One step of a long call. `done` never decreases within a stage and ends equal to `total`. */

@@ -9,4 +9,10 @@ export const METHOD_COLORS: Record<MethodKey, string> = {
   snip: '#b5179e',
   uniform: '#8a6d00',
   random: '#6b7280',
+  pfp: '#2f9e44',
+  'pfp-rand': '#74b816',
+  'pfp-top': '#0c5d2c',
+  'filter-norm': '#e8590c',
+  softnet: '#c2255c',
+  'filter-uniform': '#495057',
 };

@@ -173,6 +173,12 @@ export const SHORT_METHOD: Record<MethodKey, string> = {
   snip: 'SNIP',
   uniform: 'Uniform',
   random: 'Random',
+  pfp: 'PFP',
+  'pfp-rand': 'PFP-Rand',
+  'pfp-top': 'PFP-Top',
+  'filter-norm': 'FT',
+  softnet: 'SoftNet',
+  'filter-uniform': 'Uniform filters',
 };
 
 const OPTIMIZER_NAME: Record<OptimizerKind, string> = { adam: 'Adam', sgd: 'SGD' };
