@@ -7,7 +7,7 @@ import { analyzeModel, type ModelInfo } from './model/prunable';
 import { cloneModel, disposeModel } from './model/clone';
 import { defaultSensitivityPoints } from './data/split';
 import { computeSensitivities } from './sensitivity/compute';
-import type { Reduction, SensitivityKernel } from './sensitivity/kernel';
+import type { Reduction } from './sensitivity/kernel';
 import { agreement, predictClasses } from './evaluate/evaluate';
 import { lossGradients } from './evaluate/gradients';
 import { samplesPerChunk } from './memory/chunks';
@@ -23,59 +23,9 @@ import { budgetFor, searchBudget, type SizeModel } from './prune/budget';
 import { ChannelPlan } from './structured/plan';
 import { checkpoint } from './util/progress';
 
-export interface SessionInit extends LongCallOptions {
-  /** Sensitivity points: the first `points` samples. Default: §1.5's formula, capped at half the batch. */
-  points?: number;
-  kernel?: SensitivityKernel;
-  /** Samples per forward pass (memory bound). */
-  chunkPoints?: number;
-}
+import type { Evaluation, LayerReport, PruneOptions, PruneResult, SessionInit } from './session-types';
 
-export interface PruneOptions extends LongCallOptions {
-  seed?: number;
-  /** §5.4: zero every parameter whose loss gradient on S is exactly 0. */
-  propagate?: boolean;
-}
-
-export interface LayerReport {
-  name: string;
-  className: string;
-  params: number;
-  nonzero: number;
-  prunable: boolean;
-  skippedReason?: string;
-}
-
-export interface PruneResult {
-  method: MethodKey;
-  targetSparsity: number;
-  /** Zero parameters over all parameters (§5.1), pruned model. */
-  achievedSparsity: number;
-  /** Zero entries over all prunable kernel entries. */
-  prunableSparsity: number;
-  nonzeroParams: number;
-  totalParams: number;
-  /** False when the target cannot be met (e.g. fixed cost above the budget): this is the nearest achievable. */
-  withinTolerance: boolean;
-  budget: number;
-  trials: number;
-  seed: number;
-  propagated: boolean;
-  layers: LayerReport[];
-  /** Pruned kernel of each prunable layer (Keras layout), in `info.prunable` order. */
-  kernels: Float32Array[];
-  /** Every variable whose value differs from the original: index into the clone's weights -> value. */
-  overrides: Map<number, Float32Array>;
-  hybrid?: HybridDecision;
-}
-
-export interface Evaluation {
-  /** Top-1 accuracy on the evaluation points, or null without labels. */
-  accuracy: number | null;
-  /** Top-1 agreement with the original model on the evaluation points. */
-  agreement: number;
-  evalPoints: number;
-}
+export type { Evaluation, LayerReport, PruneOptions, PruneResult, SessionInit } from './session-types';
 
 /**
  * One model and one batch: scores computed once, then any number of prunings and evaluations.
