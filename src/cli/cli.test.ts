@@ -30,6 +30,19 @@ beforeAll(async () => {
 });
 
 describe('cli', () => {
+  it('says before the sensitivity pass what it will do, and reports the plan in --json', async () => {
+    const args = ['sweep', '--model', join(dir, 'model.json'), '--batch', join(dir, 'batch.npz')];
+    args.push('--methods', 'sipp', '--sparsities', '0.5', '--points', '12');
+    const plain = await cli(args);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toMatch(
+      /sensitivities: 12 points in chunks of 12 \(\d+ forward pass(es)?\), about \d+ MB of working memory; --points N/,
+    );
+    const j = JSON.parse((await cli([...args, '--json'])).stdout);
+    expect(j.sensitivityPlan).toMatchObject({ points: 12, chunkPoints: 12 });
+    expect(j.sensitivityPlan.workingBytes).toBeGreaterThan(4 * 4 * 100 * 5);
+  });
+
   it('prune --json prints one JSON object that is true to the files written', async () => {
     const out = join(dir, 'out');
     const r = await cli([

@@ -8,7 +8,9 @@ import {
   kernelFor,
   loadModel,
   METHOD_KEYS,
+  METHODS,
   parseBatchFiles,
+  pruneCombined,
   PruningSession,
   SippError,
   sweep,
@@ -18,6 +20,7 @@ import {
   type MethodKey,
   type ProgressFn,
   type PruneResult,
+  type SensitivityPlan,
   type SweepPoint,
 } from '../core';
 import {
@@ -40,6 +43,31 @@ export interface CommonArgs {
   kernel: KernelVariant;
   scaleUint8: boolean;
   onProgress?: ProgressFn;
+  /** Lines for the user before long stages (stderr; absent with --json). */
+  info?: (line: string) => void;
+}
+
+const mb = (b: number) =>
+  b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GB` : `${Math.max(1, Math.round(b / 2 ** 20))} MB`;
+
+/**
+ * Says what the sensitivity pass will do before it starts (points, chunks, forward passes, working
+ * memory), then runs it; the plan goes into the --json report.
+ */
+export async function prepareSession(
+  session: PruningSession,
+  methods: MethodKey[],
+  args: CommonArgs,
+  timer: Timer,
+): Promise<SensitivityPlan | null> {
+  const plan = session.sensitivityPlan(methods);
+  if (plan)
+    args.info?.(
+      `sensitivities: ${plan.points} points in chunks of ${plan.chunkPoints} (${plan.forwardPasses} forward pass${plan.forwardPasses === 1 ? '' : 'es'}), ` +
+        `about ${mb(plan.workingBytes)} of working memory; --points N changes the number of points`,
+    );
+  await timer.time('sensitivities', () => session.prepare(methods, { onProgress: args.onProgress }));
+  return plan;
 }
 
 /** Milliseconds per stage; a stage timed more than once (a cascade's exports) adds up. */
@@ -109,6 +137,23 @@ export async function evaluateWritten(session: PruningSession, r: PruneResult, w
   return { accuracy: e.accuracy, agreement: e.agreement };
 }
 
+/** `--structured pfp:0.5`: a structured method and its own target sparsity. */
+export function parseStructured(s: string): { method: MethodKey; sparsity: number } {
+  const at = s.lastIndexOf(':');
+  if (at < 0)
+    throw new SippError(
+      'bad-argument',
+      `--structured takes method:sparsity, e.g. pfp:0.5 (whole channels to 50 % first), got '${s}'`,
+    );
+  const method = parseMethod(s.slice(0, at));
+  if (!METHODS[method].structured)
+    throw new SippError(
+      'bad-argument',
+      `--structured needs a structured method (${METHOD_KEYS.filter((k) => METHODS[k].structured).join(', ')}), got '${method}'`,
+    );
+  return { method, sparsity: parseSparsity(s.slice(at + 1)) };
+}
+
 export function parseSparsity(s: string): number {
   const v = Number(s);
   if (s.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1)
@@ -158,19 +203,42 @@ export async function runPrune(
     quantize?: WeightFormat;
     /** write the physically smaller model (zeroed channels removed, §7) instead of the zeroed one */
     slim?: boolean;
+    /** structured step first (whole channels to its own target), then `method` to `sparsity` in all */
+    structured?: { method: MethodKey; sparsity: number };
   },
 ) {
   const weights = args.quantize ?? 'float32';
   const timer = new Timer();
   const { backend, loaded, session, notices } = await open(args, timer);
   try {
-    await timer.time('sensitivities', () => session.prepare([args.method], { onProgress: args.onProgress }));
+    const first = args.structured;
+    const sensitivityPlan = await prepareSession(session, [first ? first.method : args.method], args, timer);
     const dense = await timer.time('evaluateDense', () => session.evaluate(null));
-    const r = await timer.time('prune', () =>
-      session.prune(args.method, args.sparsity, { seed: args.seed, propagate: args.propagate }),
-    );
+    const opts = { seed: args.seed, propagate: args.propagate };
+    const { r, step } = await timer.time('prune', async () => {
+      if (!first) return { r: await session.prune(args.method, args.sparsity, opts), step: null };
+      const c = await pruneCombined(
+        session,
+        { structured: first, weights: { method: args.method, sparsity: args.sparsity } },
+        { ...opts, onProgress: args.onProgress },
+      );
+      return { r: c.result, step: c.structured };
+    });
+    // The structured step alone, evaluated as it was before the weight step pruned further.
+    const stepEval = step && (await timer.time('evaluateStructured', () => session.evaluate(step)));
+    const structured = step &&
+      stepEval && {
+        method: step.method,
+        targetSparsity: step.targetSparsity,
+        achievedSparsity: step.achievedSparsity,
+        withinTolerance: step.withinTolerance,
+        nonzeroParams: step.nonzeroParams,
+        accuracy: stepEval.accuracy,
+        agreement: stepEval.agreement,
+      };
     const after = await timer.time('evaluate', () => session.evaluate(r));
-    const name = `${loaded.name}-${args.method}-${(args.sparsity * 100).toFixed(1)}`;
+    const pct = (v: number) => (v * 100).toFixed(1);
+    const name = `${loaded.name}-${first ? `${first.method}-${pct(first.sparsity)}-` : ''}${args.method}-${pct(args.sparsity)}`;
     const slim = args.slim ? await timer.time('slim', () => slimFacts(session.modelWith(r))) : null;
     const exported = await timer.time('export', async () => {
       try {
@@ -190,6 +258,7 @@ export async function runPrune(
       command: 'prune',
       model: args.model,
       method: args.method,
+      ...(structured ? { structured } : {}),
       targetSparsity: args.sparsity,
       achievedSparsity: r.achievedSparsity,
       withinTolerance: r.withinTolerance,
@@ -204,6 +273,7 @@ export async function runPrune(
         ? { accuracyQuantized: quantized.accuracy, agreementQuantized: quantized.agreement }
         : {}),
       ...sessionFacts(session),
+      sensitivityPlan,
       seed: args.seed,
       propagated: r.propagated,
       budgetTrials: r.trials,
@@ -273,7 +343,7 @@ export async function runSweep(
   const timer = new Timer();
   const { backend, session, notices } = await open(args, timer);
   try {
-    await timer.time('sensitivities', () => session.prepare(args.methods, { onProgress: args.onProgress }));
+    const sensitivityPlan = await prepareSession(session, args.methods, args, timer);
     const dense = await timer.time('evaluateDense', () => session.evaluate(null));
     const curves: Record<string, Omit<SweepPoint, 'method'>[]> = {};
     await timer.time('sweep', async () => {
@@ -289,6 +359,7 @@ export async function runSweep(
       dense: { accuracy: dense.accuracy, agreement: 1 },
       curves,
       ...sessionFacts(session),
+      sensitivityPlan,
       seed: args.seed,
       totalParams: session.totalParams,
       notices,
@@ -306,8 +377,11 @@ export async function runSensitivities(args: CommonArgs & { out: string; reducti
   const { backend, session, notices } = await open(args, timer);
   try {
     // SiPP-Det uses the mean over conv positions, Rand/Hybrid the max (§1.4.5).
-    await timer.time('sensitivities', () =>
-      session.prepare([args.reduction === 'mean' ? 'sipp-det' : 'sipp'], { onProgress: args.onProgress }),
+    const sensitivityPlan = await prepareSession(
+      session,
+      [args.reduction === 'mean' ? 'sipp-det' : 'sipp'],
+      args,
+      timer,
     );
     const sens = session.sensitivities(args.reduction)!;
     const arrays: Record<string, { shape: number[]; data: Float32Array }> = {};
@@ -324,6 +398,7 @@ export async function runSensitivities(args: CommonArgs & { out: string; reducti
         shape: p.kernelShape,
       })),
       ...sessionFacts(session),
+      sensitivityPlan,
       notices,
       timingsMs: timer.ms,
       backend: backend.name,

@@ -13,6 +13,7 @@ import {
 import {
   parseMethod,
   parseSparsity,
+  parseStructured,
   parseWeightFormat,
   runPrune,
   runSensitivities,
@@ -24,11 +25,15 @@ import { progressPrinter } from './progress';
 import { printReport } from './report';
 import { runCascade, runFinetune, runLottery, type RetrainArgs } from './retrain';
 
+/** Width of the method-key column of --help: the longest key (filter-uniform) and one space. */
+const METHOD_COLUMN = Math.max(...METHOD_KEYS.map((k) => k.length)) + 1;
+
 const HELP = `sipp-studio: prune TensorFlow.js layers models with SiPP, headless.
 
 Usage:
   sipp-studio prune --model <model.json> --batch <file> --sparsity <0..1> --method <method> --out <dir>
-                    [--points N] [--seed N] [--propagate] [--quantize float16|uint8|uint16] [--slim] [--json]
+                    [--points N] [--seed N] [--propagate] [--quantize float16|uint8|uint16] [--slim]
+                    [--structured <method>:<0..1>] [--json]
   sipp-studio sweep --model <model.json> --batch <file> --methods sipp,wt,snip --sparsities 0.5,0.8,0.9
                     [--points N] [--seed N] [--json]
   sipp-studio sensitivities --model <model.json> --batch <file> --out <file.npz> [--points N] [--reduction mean|max]
@@ -55,6 +60,13 @@ Common options:
                        --json adds slim {paramsBefore, paramsAfter, layers}, macs {dense, pruned} per
                        sample and latencyMs {dense, pruned}: median of 5 predicts of 64 samples after 2
                        warm-ups on this backend
+  --structured M:S     prune: first remove whole channels with the structured method M (pfp, pfp-rand,
+                       pfp-top, filter-norm, softnet, filter-uniform) to sparsity S, then prune single
+                       weights of what remains with --method (scores recomputed on the structured
+                       network) to --sparsity IN ALL, relative to the dense model (so --sparsity >= S).
+                       E.g. --method sipp --sparsity 0.9 --structured pfp:0.5. --json adds structured
+                       {method, targetSparsity, achievedSparsity, accuracy, agreement}: the channel step
+                       alone; the top-level numbers are both steps. Works with --slim and --quantize
   --quantize Q         prune, finetune, cascade, lottery: write the float32 weights as float16 (2 bytes,
                        round to nearest even; beyond ±65504 written as ±65504 and said), uint8 (1 byte) or
                        uint16 (2 bytes, affine per tensor: value = q * scale + min, |error| <= scale / 2),
@@ -85,7 +97,7 @@ mask of the same per-layer sparsity):
                        <dir>/ticket/, <dir>/fresh-init/, <dir>/random-mask/. Nothing written without it.
 
 Methods:
-${METHOD_KEYS.map((k) => `  ${k.padEnd(10)} ${METHODS[k].summary}`).join('\n')}
+${METHOD_KEYS.map((k) => `  ${k.padEnd(METHOD_COLUMN)} ${METHODS[k].summary}`).join('\n')}
 
 Sparsity counts zero entries over ALL parameters (weights, biases, BN scale/offset); only Dense and
 Conv2D kernels are pruned, everything else is fixed cost. The budget is searched until the achieved
@@ -142,6 +154,7 @@ async function main(argv: string[]): Promise<number> {
       'weight-decay': { type: 'string' },
       distill: { type: 'string' },
       quantize: { type: 'string' },
+      structured: { type: 'string' },
       propagate: { type: 'boolean' },
       slim: { type: 'boolean' },
       'scale-uint8': { type: 'boolean' },
@@ -165,7 +178,8 @@ async function main(argv: string[]): Promise<number> {
   const quantize = parseWeightFormat(values.quantize ?? 'float32');
   const showProgress = !json;
   const hint = (stage: string) =>
-    stage === 'sensitivities' || stage === 'snip'
+    // A combined prune names its stages 'sensitivities (structured pfp)' and so on.
+    ['sensitivities', 'snip'].includes(stage.split(' ')[0])
       ? 'Ctrl-C and a smaller --points make it faster'
       : stage.startsWith('train')
         ? 'Ctrl-C and fewer --epochs or a smaller training set make it faster'
@@ -181,6 +195,7 @@ async function main(argv: string[]): Promise<number> {
     onProgress: showProgress
       ? progressPrinter((t) => process.stderr.write(t), { tty: !!process.stderr.isTTY, hint })
       : undefined,
+    info: showProgress ? (line: string) => process.stderr.write(`${line}\n`) : undefined,
   };
   let result: Record<string, unknown>;
   const retrain = (): RetrainArgs => {
@@ -214,6 +229,8 @@ async function main(argv: string[]): Promise<number> {
         : (line: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`),
     };
   };
+  if (values.structured !== undefined && cmd !== 'prune')
+    throw new SippError('bad-argument', `--structured is an option of prune, not of ${cmd}`);
   if (cmd === 'prune') {
     result = await runPrune({
       ...common,
@@ -223,6 +240,7 @@ async function main(argv: string[]): Promise<number> {
       propagate: !!values.propagate,
       quantize,
       slim: !!values.slim,
+      structured: values.structured === undefined ? undefined : parseStructured(values.structured),
     });
   } else if (cmd === 'sweep') {
     const methods = (values.methods ?? 'sipp,sipp-det,wt,snip,random')

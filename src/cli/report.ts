@@ -14,7 +14,15 @@ export function printReport(r: Record<string, unknown>): void {
   );
   for (const n of (r.notices as string[]) ?? []) line('notice', n);
   if (r.command === 'prune') {
-    line('method', r.method);
+    const st = r.structured as
+      | { method: string; targetSparsity: number; achievedSparsity: number; accuracy: number | null }
+      | undefined;
+    if (st)
+      line(
+        'structured step',
+        `${st.method}: target ${pct(st.targetSparsity)}, achieved ${pct(st.achievedSparsity)}, accuracy ${pct(st.accuracy)}`,
+      );
+    line('method', st ? `${r.method} (after ${st.method}; sparsities below are both steps)` : r.method);
     line('target sparsity', pct(r.targetSparsity));
     line(
       'achieved sparsity',

@@ -10,6 +10,7 @@ export {
   type Evaluation,
   type LayerReport,
 } from './session';
+export type { SensitivityPlan } from './sensitivity/compute';
 export { sweep, type SweepPoint, type SweepOptions } from './sweep/sweep';
 export { analyzeModel, type ModelInfo, type PrunableLayer, type LayerSummary } from './model/prunable';
 export { loadModel, exportModel, type LoadedModel, type ExportedModel } from './model/io';
@@ -38,3 +39,4 @@ export {
 } from './train/protocols';
 export { trainMasked, type TrainOutcome, type TrainCallOptions } from './train/train';
 export { maskFromZeros, type MaskSet } from './train/masks';
+export { pruneCombined, type CombinedSpec, type CombinedResult } from './structured/combine';

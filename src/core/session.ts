@@ -6,7 +6,7 @@ import { seededRandom } from './util/rng';
 import { analyzeModel, type ModelInfo } from './model/prunable';
 import { cloneModel, disposeModel } from './model/clone';
 import { defaultSensitivityPoints } from './data/split';
-import { computeSensitivities } from './sensitivity/compute';
+import { computeSensitivities, planSensitivities, type SensitivityPlan } from './sensitivity/compute';
 import type { Reduction } from './sensitivity/kernel';
 import { agreement, predictClasses } from './evaluate/evaluate';
 import { lossGradients } from './evaluate/gradients';
@@ -129,17 +129,34 @@ export class PruningSession {
   }
 
   /** Computes (once) every score the given methods need, with progress and cancel. */
-  async prepare(methods: MethodKey[], opts: LongCallOptions = {}): Promise<void> {
-    const reductions: Reduction[] = [];
+  /** The reductions `methods` still need (none once computed). */
+  private missingReductions(methods: MethodKey[]): Reduction[] {
+    const reductions = new Set<Reduction>();
     for (const m of methods) {
       const need = METHODS[m].needs;
-      if (need === 'sens-mean' && !this.sens.has('mean')) reductions.push('mean');
-      if (need === 'sens-max' && !this.sens.has('max')) reductions.push('max');
+      if (need === 'sens-mean' && !this.sens.has('mean')) reductions.add('mean');
+      if (need === 'sens-max' && !this.sens.has('max')) reductions.add('max');
     }
+    return [...reductions];
+  }
+
+  /** What prepare(methods) will do for sensitivities (chunks, passes, bytes), before it runs; null: nothing. */
+  sensitivityPlan(methods: MethodKey[]): SensitivityPlan | null {
+    const reductions = this.missingReductions(methods);
+    if (reductions.length === 0) return null;
+    return planSensitivities(this.clone, this.info.prunable, this.sX, {
+      reductions,
+      kernel: this.init.kernel,
+      chunkPoints: this.init.chunkPoints,
+    });
+  }
+
+  async prepare(methods: MethodKey[], opts: LongCallOptions = {}): Promise<void> {
+    const reductions = this.missingReductions(methods);
     this.book.apply(new Map());
     if (reductions.length > 0) {
       const res = await computeSensitivities(this.clone, this.info.prunable, this.sX, {
-        reductions: [...new Set(reductions)],
+        reductions,
         kernel: this.init.kernel,
         chunkPoints: this.init.chunkPoints,
         signal: opts.signal,

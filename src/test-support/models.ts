@@ -68,6 +68,38 @@ export function cnn(seed = 2): tf.LayersModel {
   return m;
 }
 
+/** conv -> pool -> conv -> flatten -> dense -> dense: fine enough steps for both kinds of method. */
+export function channelCnn(seed = 7): tf.LayersModel {
+  const m = tf.sequential();
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [10, 10, 3],
+      filters: 8,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      name: 'c1',
+    }),
+  );
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tf.layers.conv2d({ filters: 12, kernelSize: 3, activation: 'relu', name: 'c2' }));
+  m.add(tf.layers.flatten());
+  m.add(tf.layers.dense({ units: 32, activation: 'relu', name: 'fc' }));
+  m.add(tf.layers.dense({ units: 5, activation: 'softmax', name: 'out' }));
+  const r = rng(seed);
+  const values = m.weights.map((w) => {
+    const shape = w.shape as number[];
+    const fan = shape.length > 1 ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
+    return tf.tensor(
+      Float32Array.from({ length: w.read().size }, () => ((r() * 2 - 1) * 2) / Math.sqrt(fan)),
+      shape,
+    );
+  });
+  m.setWeights(values);
+  tf.dispose(values);
+  return m;
+}
+
 /** Random inputs with labels taken from a teacher's argmax (so accuracy is meaningful). */
 export function batchFor(model: tf.LayersModel, n: number, seed = 3, negative = false): Batch {
   const shape = model.inputs[0].shape.slice(1) as number[];

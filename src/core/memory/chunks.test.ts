@@ -93,3 +93,26 @@ describe('host samples', () => {
     m.dispose();
   });
 });
+
+describe('sensitivity plan', () => {
+  it('says before the pass how many chunks, passes and bytes it takes, and nothing once done', async () => {
+    const { PruningSession } = await import('../session');
+    const m = mlp();
+    const n = 300;
+    const x = Float32Array.from({ length: n * 784 }, (_, i) => Math.cos(i) * 0.5 + 0.5);
+    const batch = { x, xShape: [n, 784], y: null, source: 'test' } as unknown as import('../types').Batch;
+    const s = await PruningSession.create(m, batch, { points: 150 });
+    const plan = s.sensitivityPlan(['sipp', 'sipp-det'])!;
+    expect(plan.points).toBe(150);
+    expect(plan.chunkPoints).toBe(64);
+    expect(plan.forwardPasses).toBe(plan.groups * Math.ceil(150 / 64));
+    // At least the accumulators' bound (4x the largest kernel, 784x300) and one chunk's activations.
+    expect(plan.workingBytes).toBeGreaterThanOrEqual(4 * (4 * 784 * 300 + 64 * 410));
+    expect(s.sensitivityPlan(['wt'])).toBeNull();
+    await s.prepare(['sipp']);
+    expect(s.sensitivityPlan(['sipp'])).toBeNull();
+    expect(s.sensitivityPlan(['sipp-det'])).not.toBeNull();
+    s.dispose();
+    m.dispose();
+  });
+});

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LongCallOptions } from '../types';
 import type { PrunableLayer } from '../model/prunable';
 import { captureLayerInputs } from '../model/capture';
-import { samplesPerChunk } from '../memory/chunks';
+import { activationFloats, samplesPerChunk } from '../memory/chunks';
 import { sensitivityWeight } from '../model/layer-inputs';
 import { SippError } from '../util/errors';
 import { checkpoint, StageProgress } from '../util/progress';
@@ -48,6 +48,43 @@ export function defaultChunkPoints(
   // The capture's forward pass itself: every layer's output of the chunk (224x224 models: MBs a point).
   const byActivations = model ? samplesPerChunk(model, { max: Infinity, bufferLimit: Infinity }) : Infinity;
   return Math.max(1, Math.min(64, Math.floor(CAPTURE_BUDGET_FLOATS / perPoint), byBuffer, byActivations));
+}
+
+export interface SensitivityPlan {
+  points: number;
+  /** Points per forward pass. */
+  chunkPoints: number;
+  /** Groups of layers whose running maxima are kept together (one forward pass per chunk each). */
+  groups: number;
+  forwardPasses: number;
+  /** Estimated tensor memory at the peak: a chunk's activations and captured inputs, the accumulators. */
+  workingBytes: number;
+}
+
+/** What computeSensitivities will do with these options, before it runs. */
+export function planSensitivities(
+  model: tf.LayersModel,
+  layers: PrunableLayer[],
+  x: tf.Tensor,
+  opts: Pick<SensitivityOptions, 'reductions' | 'kernel' | 'chunkPoints'>,
+): SensitivityPlan {
+  const kernel = opts.kernel ?? plainKernel;
+  const reductions = [...new Set(opts.reductions)];
+  const chunk = opts.chunkPoints ?? defaultChunkPoints(layers, x, kernel.maxBufferBytes(), model);
+  const groups = accumulatorGroups(layers, reductions).length;
+  const points = x.shape[0];
+  const captured = layers.reduce((s, p) => s + p.fanIn * p.positions * p.rowsPerSample, 0);
+  const largestKernel = Math.max(0, ...layers.map((p) => p.fanIn * p.out));
+  // The §4x bound of accumulatorGroups: running maxima (2x), a kernel call's output and one
+  // sign-split copy of W; plus one chunk's activations and captured inputs.
+  const perChunk = Math.min(chunk, points) * (captured + activationFloats(model).total);
+  return {
+    points,
+    chunkPoints: Math.min(chunk, points),
+    groups,
+    forwardPasses: groups * Math.ceil(points / chunk),
+    workingBytes: 4 * (perChunk + 4 * largestKernel),
+  };
 }
 
 /**
