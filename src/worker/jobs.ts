@@ -42,7 +42,7 @@ export function throttled(id: number, post: Post, ms = 50): (p: Progress) => voi
   };
 }
 
-const keyOf = (p: PruneParams) => `${p.method}|${p.sparsity}|${p.seed}`;
+const keyOf = (p: PruneParams) => `${p.method}|${p.sparsity}|${p.seed}|${!!p.propagate}`;
 
 /** Curves wait while the slider moves: a point holds the model for up to half a second. */
 const SWEEP_YIELD_MS = 400;
@@ -130,7 +130,7 @@ export class Jobs {
     const key = keyOf(p);
     if (this.cache && this.cache.key === key && this.cache.generation === this.ws.generation)
       return this.cache.result;
-    const result = await s.prune(p.method, p.sparsity, { seed: p.seed, signal });
+    const result = await s.prune(p.method, p.sparsity, { seed: p.seed, propagate: !!p.propagate, signal });
     this.cache = { key, generation: this.ws.generation, result };
     return result;
   }

@@ -343,6 +343,8 @@ export interface PruneParams {
   method: MethodKey;
   sparsity: number;
   seed: number;
+  /** §5.4 (the CLI's --propagate): also zero every parameter whose loss gradient on S is 0. */
+  propagate?: boolean;
 }
 
 export type Request =

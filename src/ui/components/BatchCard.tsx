@@ -72,7 +72,10 @@ export function BatchCard({ errors }: { errors: UserError[] }) {
               <button type="submit" className="button small">
                 Apply
               </button>
-              <span className="hint">default {s.defaultPoints} (from the bound of §1.5)</span>
+              <span className="hint">
+                default {s.defaultPoints}: enough samples for the paper’s error guarantee, at most half the
+                batch (the rest is for evaluation)
+              </span>
             </form>
           )}
           <Notices items={b.notices} label="Notes on the batch" />

@@ -14,6 +14,7 @@ import { METHODS, type CurvePoint, type MethodKey } from '../../worker/protocol'
 import { quality } from '../state/curves';
 import type { RetrainedPoint } from '../state/retrain';
 import { sparsityPct } from '../state/format';
+import { targetPct } from '../state/slider';
 import { METHOD_COLORS } from './colors';
 
 interface Props {
@@ -22,11 +23,44 @@ interface Props {
   dense: number;
   showDelta: boolean;
   stretchX: boolean;
-  marker: { sparsity: number; quality: number; method: MethodKey } | null;
+  /** The slider's result: drawn at its achieved sparsity, labelled with its target. */
+  marker: { sparsity: number; target: number; quality: number; method: MethodKey } | null;
   /** After-retraining points, drawn beside each method's prune-only curve with their own marker. */
   retrained?: RetrainedPoint[];
   /** Accuracy (labelled batch) or agreement with the original model. */
   measure: 'accuracy' | 'agreement';
+  /** A prune-only point clicked: its method and target sparsity. */
+  onPick?: (method: MethodKey, sparsity: number) => void;
+}
+
+/** Axis titles and the dense label: #4b5563 on white is 7.6:1 (recharts' default grey is 3.9:1). */
+const AXIS_TEXT = '#4b5563';
+
+/** A prune-only point: a dot that moves the slider (and the method) to it when clicked. */
+function pickDot(method: MethodKey, color: string, onPick?: Props['onPick']) {
+  function Shape(props: { cx?: number; cy?: number; index?: number; payload?: { t: number; s: number } }) {
+    const { cx, cy, index, payload } = props;
+    if (cx === undefined || cy === undefined || !payload) return <g key={index} />;
+    return (
+      <circle
+        key={index}
+        cx={cx}
+        cy={cy}
+        r={3.5}
+        fill="#fff"
+        stroke={color}
+        strokeWidth={1.5}
+        className="curve-dot"
+        data-method={method}
+        data-target={payload.t}
+        style={{ cursor: onPick ? 'pointer' : undefined }}
+        onClick={onPick ? () => onPick(method, payload.t) : undefined}
+      >
+        <title>{`${METHODS[method].label} at ${sparsityPct(payload.s)}: click to move the slider here`}</title>
+      </circle>
+    );
+  }
+  return Shape;
 }
 
 /** x of a sparsity: plain, or -log10(1 - s) so that 90 %, 99 %, 99.9 % are evenly spaced. */
@@ -74,6 +108,7 @@ export const CurveChart = memo(function CurveChart({
   marker,
   measure,
   retrained = [],
+  onPick,
 }: Props) {
   const y = (q: number) => 100 * (showDelta ? q - dense : q);
   const series = methods.map((m) => ({
@@ -81,7 +116,12 @@ export const CurveChart = memo(function CurveChart({
     data: points
       .filter((p) => p.method === m)
       .sort((a, b) => a.achievedSparsity - b.achievedSparsity)
-      .map((p) => ({ x: toX(p.achievedSparsity, stretchX), y: y(quality(p)), s: p.achievedSparsity })),
+      .map((p) => ({
+        x: toX(p.achievedSparsity, stretchX),
+        y: y(quality(p)),
+        s: p.achievedSparsity,
+        t: p.sparsity,
+      })),
   }));
   const trainedSeries = methods.flatMap((m) =>
     (['one-shot', 'cascade'] as const)
@@ -121,6 +161,7 @@ export const CurveChart = memo(function CurveChart({
             position: 'insideBottom',
             offset: -12,
             fontSize: 12,
+            fill: AXIS_TEXT,
           }}
           fontSize={12}
           allowDataOverflow
@@ -139,6 +180,7 @@ export const CurveChart = memo(function CurveChart({
             position: 'insideLeft',
             offset: 10,
             fontSize: 12,
+            fill: AXIS_TEXT,
           }}
           fontSize={12}
         />
@@ -154,10 +196,22 @@ export const CurveChart = memo(function CurveChart({
             value: `dense ${(100 * dense).toFixed(1)} %`,
             position: 'insideBottomRight',
             fontSize: 11,
-            fill: '#374151',
+            fill: AXIS_TEXT,
           }}
         />
-        {marker && <ReferenceLine x={toX(marker.sparsity, stretchX)} stroke="#9ca3af" />}
+        {marker && (
+          <ReferenceLine
+            x={toX(marker.sparsity, stretchX)}
+            stroke="#6b7280"
+            className="slider-marker"
+            label={{
+              value: `slider ${targetPct(marker.target)}`,
+              position: 'top',
+              fontSize: 11,
+              fill: AXIS_TEXT,
+            }}
+          />
+        )}
         {series.map((s) => (
           <Line
             key={s.method}
@@ -166,7 +220,8 @@ export const CurveChart = memo(function CurveChart({
             name={METHODS[s.method].label}
             stroke={METHOD_COLORS[s.method]}
             strokeWidth={2}
-            dot={{ r: 2.5 }}
+            dot={pickDot(s.method, METHOD_COLORS[s.method], onPick)}
+            activeDot={false}
             isAnimationActive={false}
             connectNulls
           />

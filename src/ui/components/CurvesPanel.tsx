@@ -1,11 +1,13 @@
 import { useMemo } from 'react';
-import { METHOD_KEYS, METHODS } from '../../worker/protocol';
+import { METHOD_KEYS, METHODS, type CurvePoint, type MethodKey } from '../../worker/protocol';
 import { useStudio } from '../state/context';
 import { curvesCsv, curvesJson, maxWithin, pointKey, SPARSITY_GRID } from '../state/curves';
-import { sparsityPct } from '../state/format';
+import { pct, sparsityPct } from '../state/format';
 import { retrainedPoints } from '../state/retrain';
 import { METHOD_COLORS } from './colors';
 import { CurveChart } from './CurveChart';
+import { CurveTable } from './CurveTable';
+import { curveCompleteness, curvesLine } from '../state/status';
 import { ErrorMessage } from './ErrorMessage';
 
 function download(name: string, text: string, type: string): void {
@@ -19,6 +21,16 @@ function download(name: string, text: string, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/** The chart in one sentence per method, for its accessible description. */
+function curvesSummary(methods: MethodKey[], points: CurvePoint[], dense: number, tolerance: number): string {
+  const parts = methods.map((m) => {
+    const n = points.filter((p) => p.method === m).length;
+    const v = maxWithin(points, m, dense, tolerance);
+    return `${METHODS[m].label}: ${n} points${v !== null ? `, highest sparsity within ${tolerance} points of dense ${sparsityPct(v)}` : ''}.`;
+  });
+  return `Dense ${pct(dense)}. ${parts.join(' ')} The table below lists every point.`;
+}
+
 export function CurvesPanel() {
   const [state, studio] = useStudio();
   const { curves, prepared, pruned } = state;
@@ -29,6 +41,7 @@ export function CurvesPanel() {
       pruned
         ? {
             sparsity: pruned.achievedSparsity,
+            target: pruned.targetSparsity,
             quality: pruned.eval.accuracy ?? pruned.eval.agreement,
             method: pruned.method,
           }
@@ -86,6 +99,9 @@ export function CurvesPanel() {
       </fieldset>
       <div
         className="chart"
+        role="figure"
+        aria-labelledby="curves-title"
+        aria-describedby="curves-alt"
         data-testid="curve.chart"
         data-points={curves.points.length}
         data-retrained={retrained.length}
@@ -105,24 +121,22 @@ export function CurvesPanel() {
             measure={labelled ? 'accuracy' : 'agreement'}
             retrained={retrained}
             marker={marker}
+            onPick={studio.pickPoint}
           />
         )}
       </div>
       <div className="curve-status" aria-live="polite">
         {curves.running ? (
           <>
-            <span>
-              {curves.stage === 'curves' || curves.total > 0
-                ? `Computing curves: ${curves.done} of ${curves.total} points`
-                : `Preparing scores for the curves (${curves.stage ?? 'starting'})`}
-            </span>
+            <span>{curvesLine(curves, state.workspace?.session?.points ?? null)}</span>
             <button type="button" className="link-button" onClick={() => studio.curves.stop()}>
               Stop
             </button>
           </>
         ) : prepared && curves.points.length > 0 ? (
           <span>
-            {curves.points.length} points, {SPARSITY_GRID.length} target sparsities per method.{' '}
+            {curves.points.length} curve points, {SPARSITY_GRID.length} target sparsities per method. Click a
+            point to move the slider there.{' '}
             {incomplete && (
               <button type="button" className="link-button" onClick={() => studio.curves.start()}>
                 Compute the missing points
@@ -154,16 +168,31 @@ export function CurvesPanel() {
         <ul>
           {curves.methods.map((m) => {
             const v = dense === null ? null : maxWithin(curves.points, m, dense, state.tolerance);
+            // From part of a curve, a higher point may still come: say so until the curve is in.
+            const got = curveCompleteness(curves, m);
+            const provisional = got.have < got.of;
             const has = retrained.some((p) => p.method === m);
             const t = dense === null || !has ? null : maxWithin(retrained, m, dense, state.tolerance);
             return (
-              <li key={m} data-method={m} data-value={v ?? undefined} data-retrained={t ?? undefined}>
+              <li
+                key={m}
+                data-method={m}
+                data-value={v ?? undefined}
+                data-retrained={t ?? undefined}
+                data-provisional={provisional}
+              >
                 <span className="swatch" style={{ background: METHOD_COLORS[m] }} aria-hidden="true" />
                 {METHODS[m].label}:{' '}
                 {v !== null ? (
                   <strong>{sparsityPct(v)}</strong>
                 ) : (
                   <span className="hint">{curves.running ? 'computing…' : 'no point within'}</span>
+                )}
+                {provisional && v !== null && (
+                  <span className="hint provisional">
+                    {' '}
+                    (provisional: curve points {got.have} of {got.of})
+                  </span>
                 )}
                 {has && (
                   <>
@@ -181,6 +210,18 @@ export function CurvesPanel() {
           })}
         </ul>
       </div>
+      {dense !== null && (
+        <p id="curves-alt" className="visually-hidden">
+          {curvesSummary(curves.methods, curves.points, dense, state.tolerance)}
+        </p>
+      )}
+      {dense !== null && (
+        <CurveTable
+          points={curves.points}
+          measure={labelled ? 'accuracy' : 'agreement'}
+          onPick={studio.pickPoint}
+        />
+      )}
       <div className="downloads">
         <button
           type="button"

@@ -1,36 +1,30 @@
+import { useEffect, useState, type MouseEvent } from 'react';
 import { useStudio } from '../state/context';
-import { seconds } from '../state/format';
+import { progressLine } from '../state/status';
 import { ErrorMessage } from './ErrorMessage';
 
-const STAGE_LABEL: Record<string, string> = {
-  sensitivities: 'Computing sensitivities',
-  snip: 'Computing SNIP scores',
-  loading: 'Loading',
-  prune: 'Pruning',
-  propagate: 'Propagating zeros',
-  starting: 'Starting',
-};
+/** Goes to an error box and gives it focus, so that a screen reader reads it too. */
+export function goToError(e: MouseEvent<HTMLAnchorElement>, href: string): void {
+  const el = document.getElementById(href.slice(1));
+  if (!el) return;
+  e.preventDefault();
+  el.scrollIntoView({ block: 'center' });
+  el.focus({ preventScroll: true });
+}
 
 export function ProgressBar() {
   const [state, studio] = useStudio();
   const { job, workspace } = state;
   const running = job.state === 'running';
+  // The time left counts down between progress events (a slow chunk can take many seconds).
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    if (!running) return;
+    const t = setInterval(() => setNow(performance.now()), 1000);
+    return () => clearInterval(t);
+  }, [running]);
   const fraction = job.total > 0 ? job.done / job.total : 0;
-  const left = job.secondsLeft;
-  const stage = job.stage
-    ? (STAGE_LABEL[job.stage] ?? job.stage.charAt(0).toUpperCase() + job.stage.slice(1))
-    : '';
-  const label = running
-    ? `${stage}${job.total > 0 ? ` · ${Math.round(100 * fraction)} %` : ''}${left !== null && left >= 1 ? ` · about ${seconds(left)} left` : ''}`
-    : job.state === 'done'
-      ? `Sensitivities ready${state.prepared ? ` (${seconds(state.prepared.seconds)})` : ''}`
-      : job.state === 'error'
-        ? job.message
-          ? 'Stopped by an error'
-          : 'Cannot continue: see the message by the model or the batch'
-        : workspace?.ready
-          ? 'Sensitivities not computed'
-          : 'Waiting for a model and a batch';
+  const line = progressLine(state, Math.max(now, job.updatedAt));
   return (
     <section className="panel progress-panel" aria-label="Progress">
       <div className="progress-row">
@@ -39,14 +33,14 @@ export function ProgressBar() {
           data-testid="progress.bar"
           data-state={job.state}
           role="progressbar"
-          aria-label={label}
+          aria-label={line.text}
           aria-valuemin={0}
           aria-valuemax={100}
           aria-valuenow={running ? Math.round(100 * fraction) : job.state === 'done' ? 100 : 0}
           aria-busy={running}
         >
           <div
-            className={`progress-fill${running && job.total === 0 ? ' indeterminate' : ''}`}
+            className={`progress-fill${running && line.indeterminate ? ' indeterminate' : ''}`}
             style={{ width: `${running ? Math.max(2, 100 * fraction) : job.state === 'done' ? 100 : 0}%` }}
           />
         </div>
@@ -66,10 +60,23 @@ export function ProgressBar() {
           </button>
         )}
       </div>
-      <p className="progress-label" aria-live="polite">
-        {label}
+      <p className="progress-label" aria-live="polite" data-testid="progress.label">
+        {line.text}
+        {line.link && (
+          <>
+            {' '}
+            <a
+              href={line.link.href}
+              className="error-link"
+              data-testid="progress.error-link"
+              onClick={(e) => goToError(e, line.link!.href)}
+            >
+              {line.link.label}
+            </a>
+          </>
+        )}
       </p>
-      {job.message && job.state === 'error' && <ErrorMessage error={job.message} />}
+      {job.message && job.state === 'error' && <ErrorMessage error={job.message} id="error-job" />}
       {job.message && job.state !== 'error' && <p className="progress-message">{job.message}</p>}
     </section>
   );

@@ -1,23 +1,46 @@
 import { METHOD_KEYS, METHODS, type MethodKey } from '../../worker/protocol';
 import { useStudio } from '../state/context';
+import { METHOD_HELP } from '../state/method-help';
 import { Readouts } from './Readouts';
 import { ExportBox } from './ExportBox';
 import { SparsitySlider } from './SparsitySlider';
 
+function MethodHelpText({ method }: { method: MethodKey }) {
+  const help = METHOD_HELP[method];
+  return (
+    <div id="method-help" className="method-help" data-testid="prune.method-help">
+      <p>{help.text}</p>
+      <p className="hint">
+        From:{' '}
+        {help.href ? (
+          <a href={help.href} target="_blank" rel="noreferrer">
+            {help.source}
+          </a>
+        ) : (
+          help.source
+        )}
+      </p>
+    </div>
+  );
+}
+
 export function PrunePanel() {
   const [state, studio] = useStudio();
   const ready = state.prepared !== null;
+  const random = METHODS[state.method].random;
   return (
     <section className="panel prune-panel" aria-labelledby="prune-title">
       <h2 id="prune-title">Prune</h2>
       <div className="prune-controls">
-        <label className="field">
-          <span>Method</span>
+        <div className="field">
+          {/* The label names the menu; the help is its description, not part of its name. */}
+          <label htmlFor="method-select">Method</label>
           <select
+            id="method-select"
             data-testid="prune.method"
             value={state.method}
             onChange={(e) => studio.setMethod(e.target.value as MethodKey)}
-            aria-describedby="method-summary"
+            aria-describedby="method-help"
           >
             {METHOD_KEYS.map((k) => (
               <option key={k} value={k}>
@@ -25,11 +48,42 @@ export function PrunePanel() {
               </option>
             ))}
           </select>
-          <small id="method-summary" className="hint">
-            {METHODS[state.method].summary}
-          </small>
-        </label>
+          <MethodHelpText method={state.method} />
+        </div>
         <SparsitySlider value={state.sparsity} onChange={(v) => studio.setSparsity(v)} disabled={!ready} />
+      </div>
+      <div className="prune-options">
+        <label className="field inline">
+          <span>Seed</span>
+          <input
+            type="number"
+            min={0}
+            step={1}
+            value={state.seed}
+            data-testid="prune.seed"
+            aria-describedby="seed-hint"
+            onChange={(e) => studio.setSeed(Number(e.target.value))}
+          />
+        </label>
+        <small id="seed-hint" className="hint">
+          {random
+            ? 'This method samples weights: another seed gives another mask (the CLI’s --seed).'
+            : 'This method is deterministic: the seed changes nothing.'}
+        </small>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={state.propagate}
+            data-testid="prune.propagate"
+            aria-describedby="propagate-hint"
+            onChange={(e) => studio.setPropagate(e.target.checked)}
+          />
+          Propagate zeros
+        </label>
+        <small id="propagate-hint" className="hint">
+          After pruning, also zero the weights that can no longer change the loss (e.g. those of a neuron
+          whose inputs are all gone), as the CLI’s --propagate. The curves are computed without it.
+        </small>
       </div>
       <Readouts />
       <ExportBox />

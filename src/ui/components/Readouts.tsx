@@ -1,6 +1,7 @@
 import { useStudio } from '../state/context';
 import { bytes, count, pct, points, seconds, sparsityPct } from '../state/format';
 import { currentTrained, describeTrained } from '../state/retrain';
+import { targetPct } from '../state/slider';
 import { ErrorMessage } from './ErrorMessage';
 
 export function Readouts() {
@@ -10,11 +11,14 @@ export function Readouts() {
   const labelled = dense ? dense.accuracy !== null : (state.workspace?.batch?.labelled ?? true);
   const quality = r ? (r.eval.accuracy ?? r.eval.agreement) : null;
   const denseQuality = dense ? (dense.accuracy ?? dense.agreement) : null;
-  const pending = prunePending || (!!r && (r.targetSparsity !== state.sparsity || r.method !== state.method));
+  const pending =
+    prunePending ||
+    (!!r && (r.targetSparsity !== state.sparsity || r.method !== state.method || r.seed !== state.seed));
   const common = {
     'data-state': r ? (pending ? 'pending' : 'ready') : 'empty',
     'data-target': r ? String(r.targetSparsity) : undefined,
     'data-method': r?.method,
+    'data-seed': r ? String(r.seed) : undefined,
     'aria-busy': pending,
   };
   const sizeMatches = size && r && size.method === r.method && size.targetSparsity === r.targetSparsity;
@@ -72,7 +76,7 @@ export function Readouts() {
         </span>
         <span className="readout-sub">
           {r
-            ? `target ${sparsityPct(r.targetSparsity)}${r.withinTolerance ? '' : ' (not reachable: nearest shown)'}`
+            ? `target ${targetPct(r.targetSparsity)}${r.withinTolerance ? '' : ' (not reachable: nearest shown)'}`
             : 'zero weights / all weights'}
         </span>
       </div>

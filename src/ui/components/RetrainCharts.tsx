@@ -64,8 +64,23 @@ const MiniChart = memo(function MiniChart({
   const series = bySeries(points);
   const maxX = Math.max(1, ...points.map((p) => p.x));
   return (
-    <div className="mini-chart" data-testid={testId} data-points={points.length}>
+    <div
+      className="mini-chart"
+      data-testid={testId}
+      data-points={points.length}
+      role="figure"
+      aria-label={label}
+      aria-describedby={`${testId}-desc`}
+    >
       <h4>{label}</h4>
+      <p id={`${testId}-desc`} className="visually-hidden">
+        {series
+          .map(([name, data]) => {
+            const last = data[data.length - 1];
+            return `${SERIES_LABEL[name] ?? name}: ${data.length} points${last ? `, last ${format(last.y)} at epoch ${last.x.toFixed(1)}` : ''}.`;
+          })
+          .join(' ')}
+      </p>
       {points.length === 0 ? (
         <p className="placeholder small">{running ? 'after the first steps…' : 'no data'}</p>
       ) : (
@@ -78,7 +93,7 @@ const MiniChart = memo(function MiniChart({
               domain={[0, Math.ceil(maxX)]}
               allowDecimals={false}
               fontSize={11}
-              label={{ value: 'epoch', position: 'insideBottom', offset: -8, fontSize: 11 }}
+              label={{ value: 'epoch', position: 'insideBottom', offset: -8, fontSize: 11, fill: '#4b5563' }}
             />
             <YAxis type="number" domain={domain} tickFormatter={format} width={48} fontSize={11} />
             <Tooltip
@@ -91,7 +106,7 @@ const MiniChart = memo(function MiniChart({
                 key={l.x}
                 x={l.x}
                 stroke="#cbd5e1"
-                label={{ value: l.label, position: 'insideTopLeft', fontSize: 10 }}
+                label={{ value: l.label, position: 'insideTopLeft', fontSize: 10, fill: '#4b5563' }}
               />
             ))}
             {series.map(([name, data]) => (

@@ -1,11 +1,14 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
-import { sparsityPct } from '../state/format';
-import { SLIDER_MAX, stepSparsity } from '../state/slider';
+import { fromTrack, SLIDER_MAX, stepSparsity, targetPct, toTrack } from '../state/slider';
 
 const PRESETS = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99];
 
+/** Labels under the track, at their place on the piecewise scale. */
+const SCALE = [0, 0.5, 0.9, 0.95, 0.999];
+
 /**
- * A native range input whose value is the target sparsity as a fraction. It listens to the
+ * A native range input whose value is the track position (0..1, see state/slider: 0-90 % on the
+ * first half, 90-99.9 % on the second); onChange gets the target sparsity. It listens to the
  * native input/change events (not React's onChange) so that a value set by a script and
  * announced with an event counts like a drag.
  */
@@ -26,13 +29,13 @@ export function SparsitySlider({
 
   useEffect(() => {
     const el = ref.current;
-    if (el && Math.abs(Number(el.value) - value) > 1e-9) el.value = String(value);
+    if (el && fromTrack(Number(el.value)) !== value) el.value = String(toTrack(value));
   }, [value]);
 
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const handler = () => latest.current(Number(el.value));
+    const handler = () => latest.current(fromTrack(Number(el.value)));
     el.addEventListener('input', handler);
     el.addEventListener('change', handler);
     return () => {
@@ -51,7 +54,7 @@ export function SparsitySlider({
     else if (e.key === 'End') next = SLIDER_MAX;
     if (next === null) return;
     e.preventDefault();
-    if (ref.current) ref.current.value = String(next);
+    if (ref.current) ref.current.value = String(toTrack(next));
     onChange(next);
   };
 
@@ -60,7 +63,7 @@ export function SparsitySlider({
       <div className="slider-head">
         <label htmlFor="sparsity-slider">Target sparsity</label>
         <output htmlFor="sparsity-slider" className="slider-value">
-          {sparsityPct(value)}
+          {targetPct(value)}
         </output>
       </div>
       <input
@@ -68,19 +71,22 @@ export function SparsitySlider({
         ref={ref}
         type="range"
         min={0}
-        max={SLIDER_MAX}
-        step={0.001}
-        defaultValue={value}
+        max={1}
+        step="any"
+        defaultValue={toTrack(value)}
         disabled={disabled}
         data-testid="prune.sparsity-slider"
-        aria-valuetext={`${sparsityPct(value)} of the weights set to zero`}
+        data-value={value}
+        aria-valuetext={`${targetPct(value)} of the weights set to zero`}
         aria-describedby="slider-hint"
         onKeyDown={onKeyDown}
       />
       <div className="slider-scale" aria-hidden="true">
-        <span>0 %</span>
-        <span>50 %</span>
-        <span>99.9 %</span>
+        {SCALE.map((s) => (
+          <span key={s} style={{ left: `${100 * toTrack(s)}%` }}>
+            {+(100 * s).toFixed(1)} %
+          </span>
+        ))}
       </div>
       <div className="presets" role="group" aria-label="Sparsity presets">
         {PRESETS.map((p) => (
@@ -96,7 +102,8 @@ export function SparsitySlider({
         ))}
       </div>
       <p id="slider-hint" className="hint">
-        Arrow keys: 1 % steps, 0.1 % above 90 %. Page Up/Down: ten steps.
+        The second half of the track is 90-99.9 %. Arrow keys: 1 % steps, 0.1 % above 90 %. Page Up/Down: ten
+        steps.
       </p>
     </div>
   );

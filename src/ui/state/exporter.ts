@@ -58,7 +58,7 @@ export async function exportPruned(
   weights: WeightFormat = 'float32',
 ): Promise<{ name: string; blob: Blob }[] | null> {
   const state = studio.getState();
-  const { method, sparsity, seed } = state;
+  const { method, sparsity, seed, propagate } = state;
   for (const f of state.exported.files) URL.revokeObjectURL(f.url);
   studio.set({ exported: { ...state.exported, files: [], busy: true, error: null } });
   const name = exportFileName(state, weights);
@@ -68,6 +68,7 @@ export async function exportPruned(
     method,
     sparsity,
     seed,
+    propagate,
     name,
     weights,
     ...(trained ? { resultId: trained.resultId } : {}),

@@ -12,6 +12,7 @@ export const IDLE_JOB: JobView = {
   total: 0,
   stageStartedAt: 0,
   secondsLeft: null,
+  updatedAt: 0,
   message: null,
 };
 export function initialRetrain(): RetrainView {
@@ -52,6 +53,7 @@ export function initialState(url: UrlSettings): StudioState {
     method: url.method ?? 'sipp',
     sparsity: url.sparsity ?? 0.9,
     seed: 0,
+    propagate: false,
     pruned: null,
     prunePending: false,
     pruneError: null,

@@ -2,6 +2,7 @@
 // the state React renders. Async sequences live here rather than in effects, so each one reads
 // top to bottom: load files -> compute sensitivities -> prune at the slider -> curves behind.
 import { EngineClient, type Call, type NamedBlob } from '../../worker/client';
+import { METHODS } from '../../worker/protocol';
 import type {
   BackendChoice,
   BackendInfo,
@@ -209,7 +210,17 @@ export class Studio extends Store<StudioState> {
       const stageStartedAt = p.stage !== j.stage ? now : j.stageStartedAt;
       const elapsed = (now - stageStartedAt) / 1000;
       const secondsLeft = p.done > 0 && p.done < p.total ? (elapsed / p.done) * (p.total - p.done) : null;
-      this.set({ job: { ...j, stage: p.stage, done: p.done, total: p.total, stageStartedAt, secondsLeft } });
+      this.set({
+        job: {
+          ...j,
+          stage: p.stage,
+          done: p.done,
+          total: p.total,
+          stageStartedAt,
+          secondsLeft,
+          updatedAt: now,
+        },
+      });
     });
     this.jobCall = call;
     const r = await call.done;
@@ -259,6 +270,14 @@ export class Studio extends Store<StudioState> {
     this.requestPrune();
   }
 
+  /** A curve point clicked: the slider (and the method) go there. Stable, for memoised charts. */
+  readonly pickPoint = (method: MethodKey, sparsity: number): void => {
+    const s = Math.min(0.999, Math.max(0, Math.round(sparsity * 1000) / 1000));
+    if (s === this.state.sparsity && method === this.state.method && this.state.pruned) return;
+    this.set({ method, sparsity: s });
+    this.requestPrune();
+  };
+
   setSparsity(sparsity: number): void {
     const s = Math.min(0.999, Math.max(0, Math.round(sparsity * 1000) / 1000));
     if (s === this.state.sparsity && this.state.pruned) return;
@@ -268,9 +287,9 @@ export class Studio extends Store<StudioState> {
 
   private requestPrune(): void {
     if (!this.state.prepared) return;
-    const { method, sparsity, seed } = this.state;
+    const { method, sparsity, seed, propagate } = this.state;
     const key = this.wsKey;
-    const call = this.client.call<'prune'>({ type: 'prune', method, sparsity, seed });
+    const call = this.client.call<'prune'>({ type: 'prune', method, sparsity, seed, propagate });
     this.latestPrune = call.id;
     this.set({ prunePending: true });
     void call.done.then((r) => {
@@ -285,13 +304,29 @@ export class Studio extends Store<StudioState> {
   private scheduleSize(): void {
     if (this.sizeTimer) clearTimeout(this.sizeTimer);
     this.sizeTimer = setTimeout(() => {
-      const { method, sparsity, seed } = this.state;
-      const call = this.client.call<'size'>({ type: 'size', method, sparsity, seed });
+      const { method, sparsity, seed, propagate } = this.state;
+      const call = this.client.call<'size'>({ type: 'size', method, sparsity, seed, propagate });
       this.latestSize = call.id;
       void call.done.then((r) => {
         if (call.id === this.latestSize && r.kind === 'ok') this.set({ size: r.event.size });
       });
     }, SIZE_DELAY_MS);
+  }
+
+  /** A new seed: the slider's result again, and the curves of the sampling methods. */
+  setSeed(seed: number): void {
+    if (!Number.isInteger(seed) || seed < 0 || seed === this.state.seed) return;
+    const c = this.state.curves;
+    const points = c.points.filter((p) => !METHODS[p.method].random);
+    this.set({ seed, curves: { ...c, points } });
+    this.requestPrune();
+    if (this.state.prepared && points.length < c.points.length) this.curves.start();
+  }
+
+  setPropagate(propagate: boolean): void {
+    if (propagate === this.state.propagate) return;
+    this.set({ propagate });
+    this.requestPrune();
   }
 
   setTolerance(tolerance: number): void {

@@ -29,6 +29,8 @@ export interface JobView {
   stageStartedAt: number;
   /** Estimated from the pace of the current stage so far; null until it can be. */
   secondsLeft: number | null;
+  /** performance.now() of the last progress event: the estimate counts down from there. */
+  updatedAt: number;
   message: string | null;
 }
 
@@ -101,7 +103,10 @@ export interface StudioState {
   prepared: PreparedReport | null;
   method: MethodKey;
   sparsity: number;
+  /** Seed of the sampling methods (the CLI's --seed); the deterministic ones ignore it. */
   seed: number;
+  /** Zero the weights that cannot affect the loss after pruning (the CLI's --propagate). */
+  propagate: boolean;
   pruned: PruneSummary | null;
   prunePending: boolean;
   pruneError: UserError | null;
