@@ -78,6 +78,11 @@ export class Demo {
     return this.session;
   }
 
+  /** The demo batch fitted to the model (S2 opens fresh sessions on it). */
+  get fittedBatch(): Batch {
+    return this.batch;
+  }
+
   /** The dense model as loaded (T2's stock-fit baseline copies its topology). */
   get denseModel(): tf.LayersModel {
     return this.dense;

@@ -5,6 +5,7 @@
 import type { SensitivityKernel } from '../core';
 import { convCase, CONV, denseCase, DENSE, zOnlyCase } from './kernels';
 import { epochCase, maskedStepCase, trainingSetOf, T1_STEPS } from './train';
+import { channelScoreCase, slimLatencyCase } from './structured';
 import { Demo, SWEEP_SPARSITIES, type DemoFiles } from './demo';
 import { round, TARGETS, type BenchRecord, type Runtime } from './records';
 import { sideBySide, type BenchCase, type Clock } from './timing';
@@ -240,7 +241,14 @@ export async function runSuite(o: SuiteOptions): Promise<BenchRecord[]> {
       make: (n) => zOnlyCase('conv', n, fused),
     });
   }
-  if (!o.demo || (o.only && !o.only.some((n) => ['P3', 'P4', 'prepare', 'T1', 'T2'].includes(n))))
+  await run({
+    name: 'S1',
+    variant: '50 % of filters',
+    ladder: [64, 16, 4],
+    unit: 'samples',
+    make: (n) => slimLatencyCase(n),
+  });
+  if (!o.demo || (o.only && !o.only.some((n) => ['P3', 'P4', 'prepare', 'T1', 'T2', 'S2'].includes(n))))
     return records;
 
   const demo = await Demo.open(o.demo, o.kernels[0]);
@@ -271,6 +279,13 @@ export async function runSuite(o: SuiteOptions): Promise<BenchRecord[]> {
         unit: 'points',
         make: (n) => demo.prepare(k, n),
       });
+    await run({
+      name: 'S2',
+      variant: 'pfp',
+      ladder: [1],
+      unit: 'pass',
+      make: () => channelScoreCase(demo.denseModel, demo.fittedBatch),
+    });
     if (o.demo.train) {
       const set = trainingSetOf(o.demo.train, demo.pruning);
       await run({

@@ -1,0 +1,120 @@
+// Structured rows of the benchmark. S1: a CNN with half of each hidden layer's channels zeroed and
+// then physically removed (shrinkModel), its forward pass against the dense one on the same batch;
+// the target compares the latency ratio with the ratio of multiply-accumulates (<= 1.25x). S2: the
+// sensitivity pass plus PFP's channel scores and a PFP prune, against the pass alone (<= 1.1).
+import * as tf from '@tensorflow/tfjs';
+import { macsPerSample, shrinkModel } from '../core/structured/shrink';
+import type { Batch, PruningSession as Session } from '../core';
+import { PruningSession } from '../core';
+import type { BenchCase } from './timing';
+
+const SIDE = 32;
+
+/** The CNN of S1: conv64 -> conv64 -> BN -> pool -> conv128 -> GAP -> dense10, seeded weights. */
+function cnn(): tf.LayersModel {
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+  const m = tf.sequential();
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [SIDE, SIDE, 3],
+      filters: 64,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: init(1),
+    }),
+  );
+  m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', kernelInitializer: init(2) }));
+  m.add(tf.layers.batchNormalization({}));
+  m.add(tf.layers.reLU({}));
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(
+    tf.layers.conv2d({
+      filters: 128,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: init(3),
+    }),
+  );
+  m.add(tf.layers.globalAveragePooling2d({}));
+  m.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) }));
+  return m;
+}
+
+/**
+ * Zeroes every second input channel of each layer after the first (what PFP's "in" mode zeroes),
+ * so every second filter of each hidden conv is read by nobody and shrinkModel removes it.
+ */
+function zeroHalfTheChannels(m: tf.LayersModel): void {
+  const weighted = m.layers.filter((l) => ['Conv2D', 'Dense'].includes(l.getClassName()));
+  for (const layer of weighted.slice(1)) {
+    const [k, ...rest] = layer.getWeights();
+    const axis = k.rank - 2;
+    const n = k.shape[axis]!;
+    const keep = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0));
+    const shape = k.shape.map((_, i) => (i === axis ? n : 1));
+    const mask = tf.tensor(keep, shape);
+    const masked = tf.mul(k, mask);
+    layer.setWeights([masked, ...rest]);
+    tf.dispose([mask, masked]);
+  }
+}
+
+/** S1 at `batch` samples a pass: the slim model's forward pass / the dense model's. */
+export async function slimLatencyCase(batch: number): Promise<BenchCase> {
+  const dense = cnn();
+  const zeroed = cnn();
+  zeroHalfTheChannels(zeroed);
+  const { model: slim } = await shrinkModel(zeroed);
+  zeroed.dispose();
+  const macRatio = macsPerSample(slim) / macsPerSample(dense);
+  const x = tf.randomUniform([batch, SIDE, SIDE, 3], 0, 1, 'float32', 7);
+  const pass = async (m: tf.LayersModel) => {
+    const y = m.predict(x) as tf.Tensor;
+    await y.data();
+    y.dispose();
+  };
+  return {
+    title: `forward pass of a 32x32x3 CNN with half its hidden filters removed (shrinkModel; MAC ratio ${macRatio.toFixed(3)}) / the dense CNN, ${batch} samples`,
+    measured: async () => {
+      await pass(slim);
+      return { macRatio };
+    },
+    baseline: () => pass(dense),
+    dispose: () => {
+      x.dispose();
+      dense.dispose();
+      slim.dispose();
+    },
+  };
+}
+
+/** S2: in a fresh session, the max-sensitivity pass + PFP at 50 % / the same pass alone. */
+export function channelScoreCase(model: tf.LayersModel, batch: Batch): BenchCase {
+  let a: Session | null = null;
+  let b: Session | null = null;
+  return {
+    title:
+      'sensitivity pass (max) + PFP channel scores and a PFP prune at 50 %, fresh session / the sensitivity pass alone',
+    setup: async () => {
+      a?.dispose();
+      b?.dispose();
+      a = await PruningSession.create(model, batch);
+      b = await PruningSession.create(model, batch);
+    },
+    measured: async () => {
+      await a!.prepare(['sipp-rand', 'pfp']);
+      await a!.prune('pfp', 0.5, { seed: 0 });
+    },
+    // Runs before each setup (sideBySide's order): the first, warm-up call makes its own session.
+    baseline: async () => {
+      b ??= await PruningSession.create(model, batch);
+      await b.prepare(['sipp-rand']);
+    },
+    dispose: () => {
+      a?.dispose();
+      b?.dispose();
+    },
+  };
+}
