@@ -17,6 +17,10 @@ test('the demo loads by itself and the slider re-prunes it', async ({ studio, pa
   expect(acc90).toBeGreaterThan(0.3);
   expect(acc90).toBeLessThanOrEqual(1);
   await expect(page.getByText('Prunable')).toBeVisible();
+  // The sensitivity pass was planned before it ran: passes and working memory, beside the points.
+  const plan = page.getByTestId('batch.pass-plan');
+  await expect(plan).toContainText(/152 points in \d+ forward pass(es)? of up to \d+, about [\d.]+ (kB|MB)/);
+  expect(Number(await plan.getAttribute('data-bytes'))).toBeGreaterThan(4 * 4 * 784 * 300);
 
   // Keyboard: one step right from 90 % is 90.1 %.
   await studio.slider.focus();

@@ -126,6 +126,8 @@ export interface SessionSummary {
   evalPoints: number;
   /** The default number of sensitivity points for this model and batch. */
   defaultPoints: number;
+  /** What the sensitivity pass of every SiPP variant takes, as planned before it starts. */
+  pass: { chunkPoints: number; forwardPasses: number; workingBytes: number } | null;
 }
 
 export interface Workspace {

@@ -19,7 +19,13 @@ import {
 } from '../core';
 import { explainOutOfMemory } from '../core/memory/chunks';
 import { addToPool, baseName, sortPool, type PoolFile } from './files';
-import type { BatchSummary, SessionOptions, UserError, Workspace as WorkspaceMsg } from './protocol';
+import type {
+  BatchSummary,
+  SessionOptions,
+  SessionSummary,
+  UserError,
+  Workspace as WorkspaceMsg,
+} from './protocol';
 import { modelSummary } from './summaries';
 import { TrainingData, type FitTarget } from './training-data';
 
@@ -74,6 +80,7 @@ export class Workspace {
   generation = 0;
   private sessionKey: { model: ModelState; batch: BatchState; options: string } | null = null;
   private batchInfo: BatchSummary | null = null;
+  private passPlan: SessionSummary['pass'] = null;
   private errors: UserError[] = [];
   private missing: string[] = [];
   /** The last files that failed to load, with why: not retried until they change. */
@@ -254,6 +261,15 @@ export class Workspace {
         kernel: kernelFor(tf.getBackend()),
       });
       this.sessionKey = { model, batch, options };
+      // Planned once, before any pass: the app shows it beside the points so the user can lower them.
+      const plan = this.session.sensitivityPlan(['sipp', 'sipp-det']);
+      this.passPlan = plan
+        ? {
+            chunkPoints: plan.chunkPoints,
+            forwardPasses: plan.forwardPasses,
+            workingBytes: plan.workingBytes,
+          }
+        : null;
       this.generation++;
     } catch (e) {
       const where = e instanceof SippError && /prunable|multi-io/.test(e.code) ? 'model' : 'batch';
@@ -291,6 +307,7 @@ export class Workspace {
               s.info.prunable.map((p) => p.eta),
               s.points + s.evalPoints,
             ),
+            pass: this.passPlan,
           }
         : null,
       errors: this.errors,

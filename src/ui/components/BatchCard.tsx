@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { UserError } from '../../worker/protocol';
 import { useStudio } from '../state/context';
-import { count, shape } from '../state/format';
+import { bytes, count, shape } from '../state/format';
 import { ErrorMessage, Notices } from './ErrorMessage';
 
 export function BatchCard({ errors }: { errors: UserError[] }) {
@@ -76,6 +76,19 @@ export function BatchCard({ errors }: { errors: UserError[] }) {
                 default {s.defaultPoints}: enough samples for the paper’s error guarantee, at most half the
                 batch (the rest is for evaluation)
               </span>
+              {s.pass && (
+                <span
+                  className="hint"
+                  data-testid="batch.pass-plan"
+                  data-bytes={s.pass.workingBytes}
+                  data-passes={s.pass.forwardPasses}
+                >
+                  Sensitivity pass: {count(s.points)} points in {count(s.pass.forwardPasses)} forward pass
+                  {s.pass.forwardPasses === 1 ? '' : 'es'} of up to {count(s.pass.chunkPoints)}, about{' '}
+                  {bytes(s.pass.workingBytes)} of working memory; the progress bar estimates the time from the
+                  first chunk. Fewer points make it faster.
+                </span>
+              )}
             </form>
           )}
           <Notices items={b.notices} label="Notes on the batch" />

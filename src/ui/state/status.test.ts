@@ -59,7 +59,11 @@ describe('progress line', () => {
     const job = { ...IDLE_JOB, state: 'running' as const, kind: 'sensitivities' as const };
     const s = {
       ...base(),
-      workspace: ws({ model, batch, session: { points: 152, evalPoints: 9, defaultPoints: 152 } }),
+      workspace: ws({
+        model,
+        batch,
+        session: { points: 152, evalPoints: 9, defaultPoints: 152, pass: null },
+      }),
     };
     const start = progressLine({ ...s, job: { ...job, stage: 'sensitivities', done: 0, total: 152 } }, 0);
     expect(start.text).toBe(
