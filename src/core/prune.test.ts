@@ -46,6 +46,18 @@ describe('budget: achieved sparsity within 0.5 % of the keep ratio', () => {
 });
 
 describe('properties', () => {
+  it('at 0 % every method returns the model as it is: no zeros added, dense accuracy', async () => {
+    const dense = await session.evaluate(null);
+    for (const m of METHOD_KEYS) {
+      const r = await session.prune(m, 0, { seed: 3 });
+      // Only the zeros the model already has (its zero biases), none added.
+      expect(r.achievedSparsity).toBeLessThan(0.01);
+      expect(r.withinTolerance).toBe(true);
+      expect(r.overrides.size).toBe(0);
+      expect(await session.evaluate(r)).toEqual(dense);
+    }
+  });
+
   it('pruned entries are exactly zero and kept mask-only entries equal the original', async () => {
     const orig = model.getWeights().map((w) => w.dataSync() as Float32Array);
     for (const method of ['sipp-det', 'wt', 'snip', 'random'] as MethodKey[]) {

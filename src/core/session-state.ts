@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { isParameter, type ModelInfo } from './model/prunable';
 import { storedIndex, toRowLayout, toStoredLayout } from './model/layer-inputs';
 import { countNonzero } from './prune/layout';
+import { budgetFor, type SizeModel } from './prune/budget';
+import type { LayerReport, PruneResult } from './session-types';
+import type { MethodKey } from './types';
 
 type LayerVariable = tf.LayersModel['weights'][number];
 
@@ -88,4 +91,38 @@ export class WeightBook {
     }
     this.dirty = new Set(overrides.keys());
   }
+}
+
+/**
+ * The result of pruning nothing: the model as it is. No pruning is a valid answer at 0 %, and a
+ * method's own floor (weights of zero sensitivity) must not turn 0 % into 27 %.
+ */
+export function unprunedResult(
+  method: MethodKey,
+  seed: number,
+  book: WeightBook,
+  size: SizeModel,
+  layers: LayerReport[],
+): PruneResult {
+  const none = new Map<number, Float32Array>();
+  const kernels = book.kernelVar.map((vi) => book.original[vi]);
+  const prunableTotal = kernels.reduce((s, k) => s + k.length, 0);
+  const prunableNonzero = kernels.reduce((s, k) => s + countNonzero(k), 0);
+  const nonzero = book.nonzero(none);
+  return {
+    method,
+    targetSparsity: 0,
+    achievedSparsity: 1 - nonzero / size.originalNonzero,
+    prunableSparsity: 1 - prunableNonzero / prunableTotal,
+    nonzeroParams: nonzero,
+    totalParams: size.originalNonzero,
+    withinTolerance: true,
+    budget: budgetFor(1, size),
+    trials: 0,
+    seed,
+    propagated: false,
+    layers,
+    kernels,
+    overrides: none,
+  };
 }

@@ -13,7 +13,7 @@ import { lossGradients } from './evaluate/gradients';
 import { samplesPerChunk } from './memory/chunks';
 import type { HostSamples } from './memory/samples';
 import { METHODS } from './methods';
-import { WeightBook } from './session-state';
+import { unprunedResult, WeightBook } from './session-state';
 import type { LayerWeights } from './prune/layout';
 import { countNonzero } from './prune/layout';
 import { keepTop, randomRanking, rankByScore, type Ranking } from './prune/global-topk';
@@ -266,10 +266,14 @@ export class PruningSession {
     if (!(sparsity >= 0 && sparsity < 1))
       throw new SippError('bad-sparsity', `sparsity must be in [0, 1), got ${sparsity}`);
     if (!METHODS[method]) throw new SippError('unknown-method', `unknown method ${method}`);
-    await this.prepare([method], opts);
     const seed = opts.seed ?? 0;
-    const progress = new StageProgress('prune', 1, opts.onProgress);
     const size = this.sizeModel();
+    // No pruning is a valid answer: at 0 % every method returns the model as it is (a method's own
+    // floor, e.g. weights of zero sensitivity, must not turn 0 % into 27 %).
+    if (sparsity === 0 && !opts.propagate)
+      return unprunedResult(method, seed, this.book, size, this.layerReport(new Map()));
+    await this.prepare([method], opts);
+    const progress = new StageProgress('prune', 1, opts.onProgress);
     const run = async (budget: number) => {
       await checkpoint(opts);
       const r = this.sparsify(method, budget, seed);
