@@ -40,3 +40,12 @@ export {
 export { trainMasked, type TrainOutcome, type TrainCallOptions } from './train/train';
 export { maskFromZeros, type MaskSet } from './train/masks';
 export { pruneCombined, type CombinedSpec, type CombinedResult } from './structured/combine';
+export { disposeModel } from './model/clone';
+export {
+  shrinkModel,
+  macsPerSample,
+  measureLatency,
+  type ShrinkReport,
+  type ShrinkResult,
+  type LatencyOptions,
+} from './structured/shrink';

@@ -64,6 +64,8 @@ async function handle(req: Request): Promise<Event | null> {
       return jobs.size(req);
     case 'export':
       return jobs.export(req);
+    case 'speed':
+      return jobs.speed(req);
     case 'sweep':
       return jobs.sweep(req);
     case 'cancel':
@@ -96,6 +98,7 @@ const WHERE: Record<Request['type'], UserError['where']> = {
   prune: 'prune',
   size: 'prune',
   export: 'export',
+  speed: 'prune',
   sweep: 'curves',
   cancel: 'files',
   'lose-device': 'backend',

@@ -6,6 +6,7 @@ import type { PruningSession } from '../core';
 import { PriorityLock } from './lock';
 import type { Event, MethodKey, Progress, PruneParams, RequestOf, UserError } from './protocol';
 import { gzipJson, gzipWeights } from './size';
+import { measureSpeed, withSlim } from './speed';
 import { evalSummary, pruneSummary, sensitivityHistograms } from './summaries';
 import type { Workspace } from './workspace';
 
@@ -22,6 +23,8 @@ export const PRIORITY = {
   prune: 2,
   train: 2,
   size: 1,
+  /** Asked for by a button, but seconds long: slider moves go first. */
+  speed: 1,
   sweep: 0,
 } as const;
 
@@ -180,11 +183,15 @@ export class Jobs {
     return this.job(req.id, PRIORITY.export, 'export', async (s, signal) => {
       const result =
         req.resultId !== undefined ? this.lookup().trained(req.resultId) : await this.pruned(s, req, signal);
-      const ex = await exportModel(s.modelWith(result), {
-        name: req.name,
-        topology: this.ws.model!.loaded.topology,
-        quantize: req.weights ?? 'float32',
-      });
+      const quantize = req.weights ?? 'float32';
+      // The slim model has its own (smaller) topology: the original one no longer fits it.
+      const ex = req.slim
+        ? await withSlim(s, result, ({ model }) => exportModel(model, { name: req.name, quantize }))
+        : await exportModel(s.modelWith(result), {
+            name: req.name,
+            topology: this.ws.model!.loaded.topology,
+            quantize,
+          });
       const files = ex.files.map((f) => ({
         name: f.name,
         data: f.data.buffer.slice(f.data.byteOffset, f.data.byteOffset + f.data.byteLength) as ArrayBuffer,
@@ -201,6 +208,7 @@ export class Jobs {
           nonzeroParams: ex.nonzeroParams,
           totalParams: ex.totalParams,
           achievedSparsity: result.achievedSparsity,
+          slim: !!req.slim,
         },
       };
       this.post(
@@ -208,6 +216,15 @@ export class Jobs {
         files.map((f) => f.data),
       );
       return null;
+    });
+  }
+
+  /** The slider's result without its zeroed channels, timed against the dense model (on demand). */
+  async speed(req: RequestOf<'speed'>): Promise<Event | null> {
+    return this.job(req.id, PRIORITY.speed, 'prune', async (s, signal) => {
+      if (!METHODS[req.method]) throw new SippError('unknown-method', `Unknown method ${req.method}.`);
+      const result = await this.pruned(s, req, signal);
+      return { type: 'speed', id: req.id, speed: await measureSpeed(s, result, req, signal) };
     });
   }
 

@@ -203,6 +203,36 @@ export interface SizeSummary {
   denseGzipBytes: number;
 }
 
+/** Output channels (units, filters) of one layer before and after removing the zeroed ones. */
+export interface ChannelsKept {
+  name: string;
+  className: string;
+  before: number;
+  after: number;
+}
+
+/**
+ * The slider's result as a physically smaller model (zeroed channels removed), against the dense
+ * one, on the worker's backend: parameters (countParams, zeros included), multiply-accumulates per
+ * sample, and the median latency of a `batch`-sample predict (`runs` runs after `warmup`).
+ */
+export interface SpeedSummary {
+  method: MethodKey;
+  targetSparsity: number;
+  seed: number;
+  propagate: boolean;
+  backend: string;
+  batch: number;
+  runs: number;
+  warmup: number;
+  params: { dense: number; slim: number };
+  macs: { dense: number; slim: number };
+  latencyMs: { dense: number; slim: number };
+  /** Channels removed over all layers (a channel shared by an Add group counts once). */
+  removedChannels: number;
+  layers: ChannelsKept[];
+}
+
 export interface CurvePoint {
   method: MethodKey;
   sparsity: number;
@@ -228,6 +258,8 @@ export interface ExportResult {
   nonzeroParams: number;
   totalParams: number;
   achievedSparsity: number;
+  /** The physically smaller model was written (zeroed channels removed); totalParams is its count. */
+  slim: boolean;
 }
 
 /** Settings that change the session (and so need new sensitivities). */
@@ -357,8 +389,20 @@ export type Request =
   | { type: 'prepare'; id: number; methods: MethodKey[] }
   | ({ type: 'prune'; id: number } & PruneParams)
   | ({ type: 'size'; id: number } & PruneParams)
-  /** `weights`: how the float32 weights are written (default float32). */
-  | ({ type: 'export'; id: number; name: string; resultId?: string; weights?: WeightFormat } & PruneParams)
+  /**
+   * `weights`: how the float32 weights are written (default float32); `slim`: write the physically
+   * smaller model (zeroed channels removed) instead of the zeroed one.
+   */
+  | ({
+      type: 'export';
+      id: number;
+      name: string;
+      resultId?: string;
+      weights?: WeightFormat;
+      slim?: boolean;
+    } & PruneParams)
+  /** Slim model of the slider's result, measured against the dense one (seconds: on demand only). */
+  | ({ type: 'speed'; id: number } & PruneParams)
   | { type: 'sweep'; id: number; methods: MethodKey[]; sparsities: number[]; seed: number }
   | { type: 'cancel'; id: number; target: number }
   | { type: 'lose-device'; id: number }
@@ -377,6 +421,7 @@ export type Event =
   | { type: 'pruned'; id: number; result: PruneSummary }
   | { type: 'size'; id: number; size: SizeSummary }
   | { type: 'exported'; id: number; result: ExportResult }
+  | { type: 'speed'; id: number; speed: SpeedSummary }
   | { type: 'curve-point'; id: number; point: CurvePoint }
   | { type: 'sweep-done'; id: number; points: number }
   | { type: 'cancelled'; id: number }
@@ -400,6 +445,7 @@ export interface ResultOf {
   prune: 'pruned';
   size: 'size';
   export: 'exported';
+  speed: 'speed';
   sweep: 'sweep-done';
   cancel: 'done';
   'lose-device': 'done';
@@ -431,6 +477,7 @@ export function isFinal(e: Event): boolean {
     case 'pruned':
     case 'size':
     case 'exported':
+    case 'speed':
     case 'sweep-done':
     case 'cancelled':
     case 'done':

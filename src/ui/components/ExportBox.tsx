@@ -9,8 +9,9 @@ import {
   exportWords,
   WEIGHT_CHOICES,
 } from '../state/exporter';
-import { bytes, sparsityPct } from '../state/format';
+import { bytes, count, sparsityPct } from '../state/format';
 import { currentTrained } from '../state/retrain';
+import { currentSpeed } from '../state/speed';
 import { ErrorMessage } from './ErrorMessage';
 
 function save(name: string, blob: Blob): void {
@@ -39,7 +40,9 @@ export function ExportBox() {
   const [weights, setWeights] = useState<WeightFormat>('float32');
   /** The format of the files last saved (the choice may have moved on since). */
   const [savedAs, setSavedAs] = useState<WeightFormat>('float32');
+  const [slim, setSlim] = useState(false);
   const sizes = exportedSizes(state);
+  const speed = currentSpeed(state);
   return (
     <div className="export">
       <label className="field inline">
@@ -57,13 +60,29 @@ export function ExportBox() {
           ))}
         </select>
       </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          data-testid="export.slim"
+          checked={slim}
+          disabled={ex.busy}
+          onChange={(e) => setSlim(e.target.checked)}
+        />
+        Physically smaller model (zeroed channels removed)
+        <span className="hint" data-testid="export.slim-params" data-value={speed?.params.slim}>
+          {' '}
+          {speed
+            ? `: ${count(speed.params.slim)} parameters instead of ${count(speed.params.dense)}`
+            : ': its parameter count shows after Measure speed or the download'}
+        </span>
+      </label>
       <button
         type="button"
         className="button primary"
         data-testid="export.download"
         disabled={!ready || ex.busy}
         onClick={async () => {
-          const files = await exportPruned(studio, weights);
+          const files = await exportPruned(studio, weights, slim);
           if (files) setSavedAs(weights);
           for (const f of files ?? []) save(f.name, f.blob);
         }}
@@ -72,7 +91,7 @@ export function ExportBox() {
       </button>
       <span className="hint" data-testid="export.which" data-result-id={trained?.resultId ?? ''}>
         {ready
-          ? `${exportWords(state)}: ${exportFileName(state, weights)}.json + ${weights} weights`
+          ? `${exportWords(state)}: ${exportFileName(state, weights, slim)}.json + ${weights} weights`
           : 'available once pruned'}
       </span>
       {available && (
@@ -93,9 +112,13 @@ export function ExportBox() {
           data-raw={sizes.raw}
           data-gzip={sizes.gzip}
           data-weights={savedAs}
+          data-params={ex.totalParams}
+          data-slim={ex.slim ? 'true' : 'false'}
         >
-          Saved {sparsityPct(ex.achievedSparsity ?? 0)} sparse with {savedAs} weights: {bytes(sizes.raw)} raw,{' '}
-          {bytes(sizes.gzip)} gzipped. If the browser held a file back:{' '}
+          Saved {ex.slim ? 'the physically smaller model' : `${sparsityPct(ex.achievedSparsity ?? 0)} sparse`}{' '}
+          with {savedAs} weights
+          {ex.totalParams !== undefined ? `, ${count(ex.totalParams)} parameters` : ''}: {bytes(sizes.raw)}{' '}
+          raw, {bytes(sizes.gzip)} gzipped. If the browser held a file back:{' '}
           {ex.files.map((f, i) => (
             <span key={f.name}>
               {i > 0 && ' · '}

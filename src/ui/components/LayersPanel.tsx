@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useStudio } from '../state/context';
 import { count, pct } from '../state/format';
+import { currentSpeed } from '../state/speed';
 import { SensitivityHistogram } from './SensitivityHistogram';
 
 export function LayersPanel() {
@@ -12,6 +13,9 @@ export function LayersPanel() {
   if (!model) return null;
   const rows = r?.layers ?? model.layers.map((l) => ({ ...l, nonzero: l.params }));
   const shown = hist.find((h) => h.layer === picked) ?? hist[0];
+  // Channels kept per layer, once "Measure speed" ran for the slider's current setting.
+  const speed = currentSpeed(state);
+  const channels = new Map(speed?.layers.map((l) => [l.name, l]) ?? []);
   return (
     <section className="panel" aria-labelledby="layers-title">
       <h2 id="layers-title">Per layer</h2>
@@ -30,6 +34,11 @@ export function LayersPanel() {
               <th scope="col" className="num">
                 Pruned
               </th>
+              {speed && (
+                <th scope="col" className="num" data-testid="layers.channels-head">
+                  Channels kept
+                </th>
+              )}
               <th scope="col" className="bar-col">
                 <span className="visually-hidden">Kept versus pruned</span>
               </th>
@@ -55,6 +64,18 @@ export function LayersPanel() {
                     <td className="num">{count(l.params)}</td>
                     <td className="num">{count(l.nonzero)}</td>
                     <td className="num">{r ? pct(1 - kept) : '–'}</td>
+                    {speed && (
+                      <td
+                        className="num"
+                        data-testid="layers.channels"
+                        data-before={channels.get(l.name)?.before}
+                        data-after={channels.get(l.name)?.after}
+                      >
+                        {channels.has(l.name)
+                          ? `${channels.get(l.name)!.after} of ${channels.get(l.name)!.before}`
+                          : '–'}
+                      </td>
+                    )}
                     <td className="bar-col">
                       <div className="kept-bar" role="img" aria-label={`${pct(kept)} kept`}>
                         <div className="kept-fill" style={{ width: `${100 * kept}%` }} />

@@ -3,6 +3,7 @@ import { useStudio } from '../state/context';
 import { METHOD_HELP } from '../state/method-help';
 import { Readouts } from './Readouts';
 import { ExportBox } from './ExportBox';
+import { SpeedBox } from './SpeedBox';
 import { SparsitySlider } from './SparsitySlider';
 
 function MethodHelpText({ method }: { method: MethodKey }) {
@@ -87,6 +88,7 @@ export function PrunePanel() {
       </div>
       <Readouts />
       <ExportBox />
+      <SpeedBox />
     </section>
   );
 }

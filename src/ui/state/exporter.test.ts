@@ -40,6 +40,7 @@ function fakeStudio() {
             nonzeroParams: 10,
             totalParams: 100,
             achievedSparsity: 0.9,
+            slim: !!req.slim,
           },
         };
         return { id: 1, done: Promise.resolve({ kind: 'ok', event }), cancel() {}, stop() {} };

@@ -21,9 +21,12 @@ export function exportName(state: StudioState): string {
   return `${name}.${state.method}-${sparsityTag(state.sparsity)}`;
 }
 
-/** The download's name: float32 keeps exportName's; quantised files say so (`lenet.wt-90pct.uint8`). */
-export function exportFileName(state: StudioState, weights: WeightFormat = 'float32'): string {
-  const name = exportName(state);
+/**
+ * The download's name: float32 keeps exportName's; the slim model and quantised files say so
+ * (`lenet.pfp-50.0pct.slim.uint8`).
+ */
+export function exportFileName(state: StudioState, weights: WeightFormat = 'float32', slim = false): string {
+  const name = slim ? `${exportName(state)}.slim` : exportName(state);
   return weights === 'float32' ? name : `${name}.${weights}`;
 }
 
@@ -51,17 +54,18 @@ export function exportWords(state: StudioState): string {
 
 /**
  * Asks the worker for the files of the current setting, with the float32 weights written as
- * `weights`; also keeps links to them in the state.
+ * `weights`, and (`slim`) with the zeroed channels removed; also keeps links to them in the state.
  */
 export async function exportPruned(
   studio: Studio,
   weights: WeightFormat = 'float32',
+  slim = false,
 ): Promise<{ name: string; blob: Blob }[] | null> {
   const state = studio.getState();
   const { method, sparsity, seed, propagate } = state;
   for (const f of state.exported.files) URL.revokeObjectURL(f.url);
   studio.set({ exported: { ...state.exported, files: [], busy: true, error: null } });
-  const name = exportFileName(state, weights);
+  const name = exportFileName(state, weights, slim);
   const trained = exportedTrained(state);
   const r = await studio.client.call<'export'>({
     type: 'export',
@@ -71,6 +75,7 @@ export async function exportPruned(
     propagate,
     name,
     weights,
+    slim,
     ...(trained ? { resultId: trained.resultId } : {}),
   }).done;
   if (r.kind !== 'ok') {
@@ -96,6 +101,8 @@ export async function exportPruned(
       files: files.map((f) => ({ name: f.name, url: URL.createObjectURL(f.blob), bytes: f.blob.size })),
       gzipBytes: res.gzipBytes,
       achievedSparsity: res.achievedSparsity,
+      totalParams: res.totalParams,
+      slim: res.slim,
     },
   });
   return files;

@@ -1,6 +1,7 @@
 // The state before anything has loaded.
 import type { MethodKey } from '../../worker/protocol';
 import { initialForm } from './retrain';
+import { IDLE_SPEED } from './speed';
 import type { JobView, RetrainView, StudioState } from './types';
 import type { UrlSettings } from './url';
 
@@ -71,6 +72,7 @@ export function initialState(url: UrlSettings): StudioState {
     showDelta: false,
     stretchX: true,
     exported: { busy: false, error: null, files: [], gzipBytes: null, achievedSparsity: null },
+    speed: IDLE_SPEED,
     training: null,
     retrain: initialRetrain(),
   };

@@ -18,6 +18,7 @@ import { fetchDemoFiles, fetchDemoList } from './demo';
 import type { StudioState } from './types';
 import { IDLE_JOB, initialState } from './initial';
 import { Store } from './store';
+import { IDLE_SPEED, measureSpeed } from './speed';
 import { readUrl, type UrlSettings } from './url';
 
 /** The slider's size readout waits this long after the last move: gzip is the slow part. */
@@ -182,6 +183,7 @@ export class Studio extends Store<StudioState> {
         stage: null,
       },
       exported: { busy: false, error: null, files: [], gzipBytes: null, achievedSparsity: null },
+      speed: IDLE_SPEED,
     });
     const firstError = ws.errors[0];
     if (ws.ready && this.autoPrepare) void this.prepare();
@@ -346,6 +348,11 @@ export class Studio extends Store<StudioState> {
 
   exportPruned(): Promise<{ name: string; blob: Blob }[] | null> {
     return exportPruned(this);
+  }
+
+  /** The slider's result as a slim model, timed against the dense one (seconds: on demand). */
+  measureSpeed(): Promise<void> {
+    return measureSpeed(this);
   }
 
   /** Test hook (see e2e): destroys the WebGPU device, as a driver reset would. */

@@ -15,6 +15,7 @@ import type {
 } from '../../worker/protocol';
 import type { RetrainForm } from './retrain';
 import type { RetrainRun } from './retrain-progress';
+import type { SpeedView } from './speed';
 
 export type JobState = 'idle' | 'running' | 'done' | 'error';
 
@@ -86,6 +87,10 @@ export interface ExportView {
   files: { name: string; url: string; bytes: number }[];
   gzipBytes: number | null;
   achievedSparsity: number | null;
+  /** Parameters of the last download (the slim model's count when it was slim). */
+  totalParams?: number;
+  /** The last download was the physically smaller model (zeroed channels removed). */
+  slim?: boolean;
 }
 
 export interface StudioState {
@@ -117,6 +122,8 @@ export interface StudioState {
   showDelta: boolean;
   stretchX: boolean;
   exported: ExportView;
+  /** The last "Measure speed" (slim model against dense); see currentSpeed for whether it is stale. */
+  speed: SpeedView;
   /** The training set and initial weights as the worker holds them. */
   training: TrainingSummary | null;
   retrain: RetrainView;

@@ -1,0 +1,88 @@
+// Structured pruning of the CNN demo as a user sees it: PFP at 50 %, "Measure speed" shows the
+// slim model against the dense one, the physically smaller download has the readout's parameter
+// count, and, reloaded in Node, the accuracy the app shows (it computes what the zeroed model does).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { parseNpz } from '../src/core/data/npz';
+import { loadModel } from '../src/core/model/load';
+import { expect, test } from './fixtures/studio';
+
+const DEMO = join(import.meta.dirname, '../public/demo');
+
+test('PFP at 50 % on LeNet-5: measured speed, then the slim download reloads with its parameters and accuracy', async ({
+  studio,
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await studio.open('?demo=lenet5&method=pfp&sparsity=0.5&curves=');
+  await studio.sensitivitiesDone();
+  await studio.resultFor(0.5, 'pfp');
+  const accuracy = await studio.number(studio.accuracy);
+
+  const measure = page.getByTestId('speed.measure');
+  await measure.click();
+  const readout = page.getByTestId('speed.readout');
+  await expect(readout).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  await expect(readout).toContainText(/ms -> .* ms per 64 samples \(.*x\), MACs .* -> .*, parameters/);
+  const attr = async (name: string) => Number(await readout.getAttribute(name));
+  const dense = await attr('data-params-dense');
+  const slim = await attr('data-params-slim');
+  expect(slim).toBeGreaterThan(0);
+  expect(slim).toBeLessThan(dense);
+  expect(await attr('data-macs-slim')).toBeLessThan(await attr('data-macs-dense'));
+  expect(await attr('data-latency-dense')).toBeGreaterThan(0);
+  expect(await attr('data-latency-slim')).toBeGreaterThan(0);
+  // Channels kept per layer in the per-layer table: some layer lost channels, none went to zero.
+  const cells = page.getByTestId('layers.channels');
+  await expect(page.getByTestId('layers.channels-head')).toBeVisible();
+  const kept = await cells.evaluateAll((els) =>
+    els
+      .filter((e) => e.getAttribute('data-before'))
+      .map((e) => [Number(e.getAttribute('data-after')), Number(e.getAttribute('data-before'))]),
+  );
+  expect(kept.length).toBeGreaterThanOrEqual(4);
+  expect(kept.some(([a, b]) => a < b)).toBe(true);
+  expect(kept.every(([a]) => a >= 1)).toBe(true);
+  await page.screenshot({ path: 'test-results/structured-speed.png', fullPage: true });
+
+  const box = page.getByTestId('export.slim');
+  await box.check();
+  await expect(page.getByTestId('export.slim-params')).toHaveAttribute('data-value', String(slim));
+  const downloads: { name: string; path: string }[] = [];
+  page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), path: await d.path() }));
+  await studio.download.click();
+  await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
+  await expect.poll(() => downloads.every((d) => d.path)).toBe(true);
+  expect(downloads.map((d) => d.name).sort()).toEqual([
+    'lenet5.pfp-50.0pct.slim.json',
+    'lenet5.pfp-50.0pct.slim.weights.bin',
+  ]);
+  const sizes = page.getByTestId('export.sizes');
+  await expect(sizes).toHaveAttribute('data-slim', 'true');
+  await expect(sizes).toHaveAttribute('data-params', String(slim));
+
+  // Reloaded in Node: the readout's parameter count, and the app's accuracy on the evaluation samples.
+  await tf.setBackend('cpu');
+  const loaded = await loadModel(
+    downloads.map((d) => ({ name: d.name, data: new Uint8Array(readFileSync(d.path)) })),
+  );
+  expect(loaded.model.countParams()).toBe(slim);
+  const points = Number(
+    (await page.getByText(/for sensitivities/).textContent())!.match(/^([\d,]+)/)![1].replace(/,/g, ''),
+  );
+  const batch = parseNpz(new Uint8Array(readFileSync(join(DEMO, 'mnist-holdout-1000.npz'))), 'demo');
+  const n = 1000 - points;
+  const x = tf.tensor4d(Float32Array.from(batch.x.data.subarray(points * 784)), [n, 28, 28, 1]);
+  const pred = (await tf.argMax(loaded.model.predict(x) as tf.Tensor, -1).data()) as Int32Array;
+  const right = pred.reduce((s, c, i) => s + (c === Number(batch.y!.data[points + i]) ? 1 : 0), 0);
+  expect(Math.abs(right / n - accuracy)).toBeLessThanOrEqual(1 / n + 1e-9);
+  loaded.model.dispose();
+  x.dispose();
+
+  // The slider moves: the measurement is kept, greyed, as stale, and the channel column goes.
+  await studio.setSparsity(0.6);
+  await studio.resultFor(0.6, 'pfp');
+  await expect(readout).toHaveAttribute('data-state', 'stale');
+  await expect(page.getByTestId('layers.channels-head')).toHaveCount(0);
+});
