@@ -23,6 +23,7 @@ import {
 import { explainOutOfMemory } from '../core/memory/chunks';
 import { progressPrinter } from './progress';
 import { printReport } from './report';
+import { runClassReport } from './report-cmd';
 import { runCascade, runFinetune, runLottery, type RetrainArgs } from './retrain';
 
 /** Width of the method-key column of --help: the longest key (filter-uniform) and one space. */
@@ -37,6 +38,7 @@ Usage:
   sipp-studio sweep --model <model.json> --batch <file> --methods sipp,wt,snip --sparsities 0.5,0.8,0.9
                     [--points N] [--seed N] [--json]
   sipp-studio sensitivities --model <model.json> --batch <file> --out <file.npz> [--points N] [--reduction mean|max]
+  sipp-studio report --model <model.json> --batch <file> --pruned <pruned/model.json> [--points N] [--json]
   sipp-studio finetune --model <model.json> --batch <file> (--train <file> | --split F) --sparsity <0..1>
                     [--method M] [--out <dir>] [training options] [--json]
   sipp-studio cascade  --model <model.json> --batch <file> (--train <file> | --split F)
@@ -155,6 +157,7 @@ async function main(argv: string[]): Promise<number> {
       distill: { type: 'string' },
       quantize: { type: 'string' },
       structured: { type: 'string' },
+      pruned: { type: 'string' },
       propagate: { type: 'boolean' },
       slim: { type: 'boolean' },
       'scale-uint8': { type: 'boolean' },
@@ -254,6 +257,8 @@ async function main(argv: string[]): Promise<number> {
     if (reduction !== 'mean' && reduction !== 'max')
       throw new SippError('bad-argument', `--reduction must be mean or max, got '${reduction}'`);
     result = await runSensitivities({ ...common, out: required(values.out, 'out', cmd), reduction });
+  } else if (cmd === 'report') {
+    result = await runClassReport({ ...common, pruned: required(values.pruned, 'pruned', cmd) });
   } else if (cmd === 'finetune') {
     result = await runFinetune({
       ...retrain(),

@@ -67,6 +67,27 @@ export function printReport(r: Record<string, unknown>): void {
           String(L.nonzero).padStart(10) +
           `  ${L.prunable ? 'pruned' : (L.skippedReason ?? '')}`,
       );
+  } else if (r.command === 'report') {
+    line('pruned', r.pruned);
+    line('accuracy', `${pct(r.accuracyDense)} dense -> ${pct(r.accuracyPruned)} pruned`);
+    line('agreement', pct(r.agreement));
+    const classes = r.classes as {
+      cls: number;
+      samples: number;
+      dense: number;
+      pruned: number;
+      change: number;
+    }[];
+    out.push('class  samples  dense     pruned    change (most damaged first)');
+    for (const c of classes)
+      out.push(
+        `${String(c.cls).padEnd(6)} ${String(c.samples).padEnd(8)} ${pct(c.dense).padEnd(9)} ${pct(c.pruned).padEnd(9)} ${(100 * c.change).toFixed(1)} pt`,
+      );
+    const shifts = (r.shifts as { from: number; to: number; count: number }[]).slice(0, 10);
+    if (shifts.length)
+      line('lost samples went', shifts.map((x) => `${x.from}->${x.to} x${x.count}`).join(', '));
+    const f = r.flipped as { lost: number[]; gained: number[] };
+    line('flipped', `${f.lost.length} lost, ${f.gained.length} gained (indices in --json)`);
   } else if (r.command === 'sweep') {
     const dense = r.dense as { accuracy: number | null };
     line('dense accuracy', pct(dense.accuracy));
