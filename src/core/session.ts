@@ -185,8 +185,10 @@ export class PruningSession {
     const labels = await this.labelsForS(opts);
     this.book.apply(new Map());
     const vars = this.info.prunable.map((p) => p.layer.weights[p.kernelIndex].read() as tf.Variable);
-    // Batches of 4 as the reference; size-weighted mean of signed gradients, |·| at the end.
-    const g = await lossGradients(this.clone, vars, this.sX, labels, this.gradChunk(4), 'snip', opts);
+    // The reference's batches of 4 weight the mean (size-weighted mean of signed gradients, |·| at
+    // the end), which is the gradient of the mean over all of S: one tape for as many samples as
+    // fit gives the same scores, faster.
+    const g = await lossGradients(this.clone, vars, this.sX, labels, this.gradChunk(Infinity), 'snip', opts);
     return g.mean.map((grad, li) => {
       const w = this.book.original[this.book.kernelVar[li]];
       return this.book.toRows(
