@@ -39,7 +39,7 @@ function note(r: BenchRecord, notes: Footnotes): string {
 }
 
 /** Targets that hold on every backend (T1: masks cost at most 15 % of a step, wherever it runs). */
-const EVERY_BACKEND = new Set(['T1', 'S1', 'S2']);
+const EVERY_BACKEND = new Set(['T1', 'S1', 'S2', 'SNIP']);
 
 /** Issue 5 set its targets for webgpu; other backends are reported without a verdict, except EVERY_BACKEND. */
 function verdict(r: BenchRecord): string {

@@ -82,6 +82,7 @@ export const TARGETS: Record<string, number> = {
   T1: 1.15,
   S1: 1.25,
   S2: 1.1,
+  SNIP: 1.5,
 };
 
 export const round = (x: number, digits = 3): number => Number(x.toFixed(digits));

@@ -118,3 +118,51 @@ export function channelScoreCase(model: tf.LayersModel, batch: Batch): BenchCase
     },
   };
 }
+
+/**
+ * SNIP (issue 12): a fresh session's SNIP scores (gradient of the mean cross-entropy on S) / one
+ * forward and backward pass over the same S points, the floor of any gradient-based score.
+ */
+export function snipCase(model: tf.LayersModel, batch: Batch): BenchCase {
+  let a: Session | null = null;
+  let floor: { x: tf.Tensor; y: tf.Tensor1D; vars: tf.Variable[] } | null = null;
+  const clone = (async () => {
+    const { cloneModel } = await import('../core/model/clone');
+    return cloneModel(model);
+  })();
+  return {
+    title: 'SNIP scores on S in a fresh session / one forward + backward pass over the same S points',
+    setup: async () => {
+      a?.dispose();
+      a = await PruningSession.create(model, batch);
+      if (!floor) {
+        const m = await clone;
+        const per = batch.xShape.slice(1);
+        const size = per.reduce((p, q) => p * q, 1);
+        const x = tf.tensor(batch.x.subarray(0, a.points * size), [a.points, ...per]);
+        const y = tf.tensor1d(Int32Array.from(batch.y!.subarray(0, a.points)), 'int32');
+        floor = { x, y, vars: m.trainableWeights.map((w) => w.read() as tf.Variable) };
+      }
+    },
+    measured: async () => {
+      await a!.prepare(['snip']);
+    },
+    baseline: async () => {
+      if (!floor) return; // the first (warm-up) call, before any setup
+      const m = await clone;
+      const { x, y, vars } = floor;
+      const { value, grads } = tf.variableGrads(() => {
+        const out = m.apply(x, { training: false }) as tf.Tensor;
+        return tf.losses.softmaxCrossEntropy(tf.oneHot(y, out.shape[1]!), out) as tf.Scalar;
+      }, vars);
+      await value.data();
+      await Promise.all(Object.values(grads).map((g) => g.data()));
+      tf.dispose([value, ...Object.values(grads)]);
+    },
+    dispose: () => {
+      a?.dispose();
+      if (floor) tf.dispose([floor.x, floor.y]);
+      void clone.then((m) => m.dispose());
+    },
+  };
+}

@@ -5,7 +5,7 @@
 import type { SensitivityKernel } from '../core';
 import { convCase, CONV, denseCase, DENSE, zOnlyCase } from './kernels';
 import { epochCase, maskedStepCase, trainingSetOf, T1_STEPS } from './train';
-import { channelScoreCase, slimLatencyCase } from './structured';
+import { channelScoreCase, slimLatencyCase, snipCase } from './structured';
 import { Demo, SWEEP_SPARSITIES, type DemoFiles } from './demo';
 import { round, TARGETS, type BenchRecord, type Runtime } from './records';
 import { sideBySide, type BenchCase, type Clock } from './timing';
@@ -248,7 +248,10 @@ export async function runSuite(o: SuiteOptions): Promise<BenchRecord[]> {
     unit: 'samples',
     make: (n) => slimLatencyCase(n),
   });
-  if (!o.demo || (o.only && !o.only.some((n) => ['P3', 'P4', 'prepare', 'T1', 'T2', 'S2'].includes(n))))
+  if (
+    !o.demo ||
+    (o.only && !o.only.some((n) => ['P3', 'P4', 'prepare', 'T1', 'T2', 'S2', 'SNIP'].includes(n)))
+  )
     return records;
 
   const demo = await Demo.open(o.demo, o.kernels[0]);
@@ -279,6 +282,13 @@ export async function runSuite(o: SuiteOptions): Promise<BenchRecord[]> {
         unit: 'points',
         make: (n) => demo.prepare(k, n),
       });
+    await run({
+      name: 'SNIP',
+      variant: 'one tape per fitting chunk',
+      ladder: [1],
+      unit: 'pass',
+      make: () => snipCase(demo.denseModel, demo.fittedBatch),
+    });
     await run({
       name: 'S2',
       variant: 'pfp',
