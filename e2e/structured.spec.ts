@@ -51,6 +51,8 @@ test('PFP at 50 % on LeNet-5: measured speed, then the slim download reloads wit
   await expect(page.getByTestId('export.slim-params')).toHaveAttribute('data-value', String(slim));
   const downloads: { name: string; path: string }[] = [];
   page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), path: await d.path() }));
+  // The two loose files (the default is one .zip holding both, see names-warnings.spec.ts).
+  await page.getByTestId('export.packaging').selectOption('loose');
   await studio.download.click();
   await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
   await expect.poll(() => downloads.every((d) => d.path)).toBe(true);

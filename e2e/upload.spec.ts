@@ -44,6 +44,8 @@ test('a model, its shards and a batch dropped one by one; the download has the s
 
   const downloads: { name: string; path: string }[] = [];
   page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), path: await d.path() }));
+  // The two loose files (the default is one .zip holding both, see names-warnings.spec.ts).
+  await page.getByTestId('export.packaging').selectOption('loose');
   await studio.download.click();
   await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
   await expect.poll(() => downloads.every((d) => d.path)).toBe(true);

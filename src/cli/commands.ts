@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  batchWarnings,
   encodeNpz,
   exportModel,
   fitBatchToModel,
@@ -13,6 +14,7 @@ import {
   pruneCombined,
   PruningSession,
   SippError,
+  sippMetadata,
   sweep,
   type Batch,
   type KernelVariant,
@@ -187,7 +189,24 @@ export async function open(
     }),
   );
   const notices = [...loaded.notices, ...batch.notices];
-  return { backend, loaded, batch, session, notices };
+  let warnings: { code: string; level: string; message: string }[];
+  try {
+    // The dense model on the evaluation points (kept by the session): what the warnings need.
+    const dense = await timer.time('evaluateDense', () => session.evaluate(null));
+    const outShape = loaded.model.outputs[0].shape;
+    warnings = batchWarnings(
+      loaded.model,
+      batch,
+      outShape[outShape.length - 1] ?? 1,
+      dense.accuracy,
+      session.evalPoints,
+    );
+  } catch (e) {
+    session.dispose();
+    throw e;
+  }
+  for (const w of warnings) args.info?.(`${w.level}: ${w.message}`);
+  return { backend, loaded, batch, session, notices, warnings };
 }
 
 export function sessionFacts(s: PruningSession) {
@@ -209,7 +228,7 @@ export async function runPrune(
 ) {
   const weights = args.quantize ?? 'float32';
   const timer = new Timer();
-  const { backend, loaded, session, notices } = await open(args, timer);
+  const { backend, loaded, session, notices, warnings } = await open(args, timer);
   try {
     const first = args.structured;
     const sensitivityPlan = await prepareSession(session, [first ? first.method : args.method], args, timer);
@@ -240,11 +259,29 @@ export async function runPrune(
     const pct = (v: number) => (v * 100).toFixed(1);
     const name = `${loaded.name}-${first ? `${first.method}-${pct(first.sparsity)}-` : ''}${args.method}-${pct(args.sparsity)}`;
     const slim = args.slim ? await timer.time('slim', () => slimFacts(session.modelWith(r))) : null;
+    const metadata = sippMetadata({
+      method: args.method,
+      targetSparsity: args.sparsity,
+      achievedSparsity: r.achievedSparsity,
+      seed: args.seed,
+      sensitivityPoints: session.points,
+      propagated: r.propagated,
+      quantization: weights,
+      slim: !!slim,
+      ...(structured
+        ? { structured: { method: structured.method, targetSparsity: structured.targetSparsity } }
+        : {}),
+    });
     const exported = await timer.time('export', async () => {
       try {
         return slim
-          ? await exportModel(slim.model, { name, quantize: weights })
-          : await exportModel(session.modelWith(r), { name, topology: loaded.topology, quantize: weights });
+          ? await exportModel(slim.model, { name, quantize: weights, metadata })
+          : await exportModel(session.modelWith(r), {
+              name,
+              topology: loaded.topology,
+              quantize: weights,
+              metadata,
+            });
       } finally {
         if (slim) disposeModel(slim.model);
       }
@@ -280,6 +317,7 @@ export async function runPrune(
       layers: r.layers,
       ...(slim ? slim.facts : {}),
       output,
+      warnings,
       notices: [...notices, ...clamped],
       timingsMs: timer.ms,
       backend: backend.name,
@@ -341,7 +379,7 @@ export async function runSweep(
   args: CommonArgs & { methods: MethodKey[]; sparsities: number[]; onPoint?: (p: SweepPoint) => void },
 ) {
   const timer = new Timer();
-  const { backend, session, notices } = await open(args, timer);
+  const { backend, session, notices, warnings } = await open(args, timer);
   try {
     const sensitivityPlan = await prepareSession(session, args.methods, args, timer);
     const dense = await timer.time('evaluateDense', () => session.evaluate(null));
@@ -362,6 +400,7 @@ export async function runSweep(
       sensitivityPlan,
       seed: args.seed,
       totalParams: session.totalParams,
+      warnings,
       notices,
       timingsMs: timer.ms,
       backend: backend.name,

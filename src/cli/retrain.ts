@@ -7,6 +7,7 @@ import {
   cascade,
   checkTrainingSet,
   exportModel,
+  sippMetadata,
   fineTune,
   kernelFor,
   loadModel,
@@ -83,11 +84,23 @@ async function writeModel(
   dir: string,
   name: string,
   quantize: WeightFormat = 'float32',
+  retraining: Record<string, unknown> = {},
 ) {
+  const metadata = sippMetadata({
+    method: result.method,
+    targetSparsity: result.targetSparsity,
+    achievedSparsity: result.achievedSparsity,
+    seed: result.seed,
+    sensitivityPoints: session.points,
+    propagated: result.propagated,
+    quantization: quantize,
+    retraining: { epochs: result.training.history.length, ...retraining },
+  });
   const exported = await exportModel(session.modelWith(result), {
     name,
     topology: loaded.topology,
     quantize,
+    metadata,
   });
   const output = writeExported(dir, exported);
   const q = await evaluateWritten(session, result, quantize);
@@ -225,6 +238,7 @@ function header(command: string, protocol: string, args: RetrainArgs, o: Opened,
 
 function footer(args: RetrainArgs, o: Opened, timer: Timer) {
   return {
+    warnings: o.warnings,
     notices: o.notices,
     timingsMs: timer.ms,
     backend: o.backend.name,
@@ -258,6 +272,7 @@ export async function runFinetune(args: RetrainArgs & { sparsity: number }) {
             args.out!,
             baseName(o, args.method, args.sparsity, 'ft'),
             args.quantize,
+            { protocol: 'one-shot', settings: o.settings },
           ),
         )
       : null;
@@ -308,6 +323,7 @@ export async function runCascade(args: RetrainArgs & { sparsities: number[] }) {
                     join(args.out!, folders[s.index]),
                     baseName(o, args.method, s.targetSparsity, 'cascade'),
                     args.quantize,
+                    { protocol: 'cascade', step: s.index + 1, of: n, settings: o.settings },
                   ),
                 )
               : null,
@@ -355,6 +371,7 @@ export async function runLottery(args: RetrainArgs & { sparsity: number; init: s
                 join(args.out, a.arm),
                 baseName(o, args.method, args.sparsity, a.arm),
                 args.quantize,
+                { protocol: 'lottery', arm: a.arm, init: args.init, settings: o.settings },
               )
             : null,
         );

@@ -15,6 +15,7 @@ export { sweep, type SweepPoint, type SweepOptions } from './sweep/sweep';
 export { analyzeModel, type ModelInfo, type PrunableLayer, type LayerSummary } from './model/prunable';
 export { loadModel, exportModel, type LoadedModel, type ExportedModel } from './model/io';
 export { parseBatchFiles, fitBatchToModel, defaultSensitivityPoints, type LoadedBatch } from './data';
+export { batchWarnings, sanityWarnings, type SanityWarning, type SanityCode } from './data';
 export {
   parseTrainingFiles,
   trainingSetFromBatch,
@@ -24,6 +25,7 @@ export {
   type TrainingFitOptions,
 } from './data';
 export { encodeNpz, encodeNpy } from './export/npz';
+export { sippMetadata, TOOL_VERSION, type SippMetadata } from './export/metadata';
 export { kernelFor, type KernelVariant } from './sensitivity/select';
 export type { Reduction, SensitivityKernel } from './sensitivity/kernel';
 export { registerWasmTrainingKernels } from './kernels';

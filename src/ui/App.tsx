@@ -19,10 +19,17 @@ export function App({ studio }: { studio: Studio }) {
           </div>
           <div className="col-work">
             <ProgressBar />
-            <PrunePanel />
-            <RetrainPanel />
-            <CurvesPanel />
-            <LayersPanel />
+            {/* One column up to wide screens; side by side there (see .results in styles.css). */}
+            <div className="results">
+              <div className="results-main">
+                <PrunePanel />
+                <RetrainPanel />
+              </div>
+              <div className="results-side">
+                <CurvesPanel />
+                <LayersPanel />
+              </div>
+            </div>
           </div>
         </main>
         <footer className="footer">

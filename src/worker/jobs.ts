@@ -1,7 +1,15 @@
 // The long and the quick jobs on a pruning session. They share one model, so each runs under the
 // lock; priorities keep the slider responsive while curves fill in behind it. A job that finds
 // the session replaced (new files, options or backend) ends as cancelled: its answer is stale.
-import { AbortError, exportModel, isAbortError, METHODS, SippError, type PruneResult } from '../core';
+import {
+  AbortError,
+  exportModel,
+  isAbortError,
+  METHODS,
+  SippError,
+  sippMetadata,
+  type PruneResult,
+} from '../core';
 import type { PruningSession } from '../core';
 import { PriorityLock } from './lock';
 import type { Event, MethodKey, Progress, PruneParams, RequestOf, UserError } from './protocol';
@@ -184,13 +192,25 @@ export class Jobs {
       const result =
         req.resultId !== undefined ? this.lookup().trained(req.resultId) : await this.pruned(s, req, signal);
       const quantize = req.weights ?? 'float32';
+      const metadata = sippMetadata({
+        method: result.method,
+        targetSparsity: result.targetSparsity,
+        achievedSparsity: result.achievedSparsity,
+        seed: result.seed,
+        sensitivityPoints: s.points,
+        propagated: result.propagated,
+        quantization: quantize,
+        slim: !!req.slim,
+        retraining: req.retraining,
+      });
       // The slim model has its own (smaller) topology: the original one no longer fits it.
       const ex = req.slim
-        ? await withSlim(s, result, ({ model }) => exportModel(model, { name: req.name, quantize }))
+        ? await withSlim(s, result, ({ model }) => exportModel(model, { name: req.name, quantize, metadata }))
         : await exportModel(s.modelWith(result), {
             name: req.name,
             topology: this.ws.model!.loaded.topology,
             quantize,
+            metadata,
           });
       const files = ex.files.map((f) => ({
         name: f.name,

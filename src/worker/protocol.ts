@@ -6,6 +6,7 @@
 // the main bundle.
 import type { WeightFormat } from '../core/export/formats';
 import type { MethodKey, Progress } from '../core/types';
+import type { SanityWarning } from '../core/data/warnings';
 import type {
   EpochReport,
   LotteryArm,
@@ -15,7 +16,7 @@ import type {
   TrainSettings,
 } from '../core/train/types';
 
-export type { MethodKey, Progress };
+export type { MethodKey, Progress, SanityWarning };
 export type { EpochReport, Protocol, StepReport, TrainSettings };
 export type { DistillMode, OptimizerKind, ScheduleKind } from '../core/train/types';
 // core/train/types.ts holds constants and types only (no tfjs at run time): safe for the page.
@@ -128,6 +129,8 @@ export interface SessionSummary {
   defaultPoints: number;
   /** What the sensitivity pass of every SiPP variant takes, as planned before it starts. */
   pass: { chunkPoints: number; forwardPasses: number; workingBytes: number } | null;
+  /** What a careful colleague would point out about this model and batch (core/data/warnings.ts). */
+  warnings: SanityWarning[];
 }
 
 export interface Workspace {
@@ -400,6 +403,8 @@ export type Request =
       resultId?: string;
       weights?: WeightFormat;
       slim?: boolean;
+      /** How the retrained model was retrained, for the file's metadata (absent: pruned only). */
+      retraining?: Record<string, unknown>;
     } & PruneParams)
   /** Slim model of the slider's result, measured against the dense one (seconds: on demand only). */
   | ({ type: 'speed'; id: number } & PruneParams)

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   analyzeModel,
+  batchWarnings,
   defaultSensitivityPoints,
   fitBatchToModel,
   kernelFor,
@@ -16,6 +17,7 @@ import {
   type LoadedBatch,
   type LoadedModel,
   type ModelInfo,
+  type SanityWarning,
 } from '../core';
 import { explainOutOfMemory } from '../core/memory/chunks';
 import { addToPool, baseName, sortPool, type PoolFile } from './files';
@@ -81,6 +83,9 @@ export class Workspace {
   private sessionKey: { model: ModelState; batch: BatchState; options: string } | null = null;
   private batchInfo: BatchSummary | null = null;
   private passPlan: SessionSummary['pass'] = null;
+  private warnings: SanityWarning[] = [];
+  /** Names given to models this session, by what the model is (files and sizes): never reused. */
+  private readonly names = new Map<string, string>();
   private errors: UserError[] = [];
   private missing: string[] = [];
   /** The last files that failed to load, with why: not retried until they change. */
@@ -122,6 +127,21 @@ export class Workspace {
     this.training.setFiles(files, this.fitTarget());
   }
 
+  /**
+   * `name`, or `name-2`, `name-3`... when another model of this session already has it: two
+   * models never produce downloads of the same name. The same files dropped again keep theirs.
+   */
+  private uniqueName(name: string, files: PoolFile[]): string {
+    const id = files.map((f) => `${f.name}:${f.data.byteLength}`).join('|');
+    const known = this.names.get(id);
+    if (known) return known;
+    const taken = new Set(this.names.values());
+    let unique = name;
+    for (let k = 2; taken.has(unique); k++) unique = `${name}-${k}`;
+    this.names.set(id, unique);
+    return unique;
+  }
+
   private dropSession(): void {
     if (this.session) {
       this.session.dispose();
@@ -161,6 +181,7 @@ export class Workspace {
       } else if (modelFiles.length > 0) {
         try {
           const loaded = await loadModel(modelFiles);
+          loaded.name = this.uniqueName(loaded.name, modelFiles);
           try {
             this.model = { files: modelFiles, loaded, info: analyzeModel(loaded.model) };
             // The demo's training data and initial weights belong to the demo's model.
@@ -230,6 +251,7 @@ export class Workspace {
     if (model && batch && key && key.model === model && key.batch === batch && key.options === options)
       return;
     this.dropSession();
+    this.warnings = [];
     this.training.setSplit(null);
     this.batchInfo = batch ? this.describeBatch(batch.loaded, null) : null;
     if (!model || !batch) return;
@@ -270,6 +292,16 @@ export class Workspace {
             workingBytes: plan.workingBytes,
           }
         : null;
+      // The dense model on the evaluation points (one forward pass, kept by the session): what the
+      // sanity warnings next to the batch need.
+      const dense = await this.session.evaluate(null);
+      this.warnings = batchWarnings(
+        model.loaded.model,
+        fitted,
+        model.info.numClasses,
+        dense.accuracy,
+        this.session.evalPoints,
+      );
       this.generation++;
     } catch (e) {
       const where = e instanceof SippError && /prunable|multi-io/.test(e.code) ? 'model' : 'batch';
@@ -308,6 +340,7 @@ export class Workspace {
               s.points + s.evalPoints,
             ),
             pass: this.passPlan,
+            warnings: this.warnings.map((w) => ({ ...w })),
           }
         : null,
       errors: this.errors,

@@ -69,7 +69,7 @@ const table: [string, () => unknown][] = [
       parseTrainingFiles(
         [{ name: 'f.json', data: new TextEncoder().encode('{"x": [[1], [2]], "y": [[0, 1], [1, 0]]}') }],
         [null, 1],
-        3,
+        1,
       ),
   ],
   [

@@ -96,10 +96,11 @@ describe('fitBatchToModel labels', () => {
     expect(fitBatchToModel(batch([2, 4], [0, 9]), [null, 4], 10).y).toEqual(Int32Array.from([0, 9]));
   });
 
-  it('requires one-hot rows as wide as the class count', () => {
+  it('refuses one-hot rows wider than the class count, reads narrower ones as class indices', () => {
     const loaded = parseBatchFiles([fixture('batch/mnist-flat-onehot.npz')]);
     expect(fitBatchToModel(loaded, [null, 784], 10).y).toEqual(loaded.y);
-    expect(errorCode(() => fitBatchToModel(loaded, [null, 784], 12))).toBe('labels-onehot-width');
+    expect(fitBatchToModel(loaded, [null, 784], 12).y).toEqual(loaded.y);
+    expect(errorCode(() => fitBatchToModel(loaded, [null, 784], 8))).toBe('labels-onehot-width');
   });
 });
 

@@ -63,7 +63,9 @@ export function labelProblem(
   if (y.length !== n) {
     return { kind: 'count', message: `${source}: x has ${n} samples but y has ${y.length} labels.` };
   }
-  if (oneHotWidth != null && oneHotWidth !== numClasses) {
+  // Narrower rows are class indices 0..width-1 of a larger model (a notice, see warnings.ts);
+  // wider ones name classes the model does not have.
+  if (oneHotWidth != null && oneHotWidth > numClasses) {
     return {
       kind: 'onehot-width',
       message: `${source}: y has one-hot rows of width ${oneHotWidth}, but the model has ${numClasses} classes.`,

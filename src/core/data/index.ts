@@ -19,3 +19,12 @@ export {
   type TrainingSet,
   type TrainingFitOptions,
 } from './training';
+export {
+  sanityWarnings,
+  batchWarnings,
+  inputStats,
+  rescalesInput,
+  type SanityCode,
+  type SanityInputs,
+  type SanityWarning,
+} from './warnings';

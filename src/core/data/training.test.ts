@@ -294,12 +294,19 @@ describe('parseTrainingFiles errors name the file and the problem', () => {
     onehot[1] = 1;
     onehot[5 + 4] = 1;
     const e = threw(() =>
-      parseTrainingFiles([u8('d.npz', [2, 784], { shape: [2, 5], data: onehot })], MODEL_FLAT, 10),
+      parseTrainingFiles([u8('d.npz', [2, 784], { shape: [2, 5], data: onehot })], MODEL_FLAT, 4),
     );
     expect(e.code).toBe('train-onehot-width');
     expect(e.message).toContain('d.npz');
     expect(e.message).toContain('width 5');
-    expect(e.message).toContain('10 classes');
+    expect(e.message).toContain('4 classes');
+    // Narrower rows than the class count are class indices of a larger model: accepted.
+    const narrow = parseTrainingFiles(
+      [u8('d.npz', [2, 784], { shape: [2, 5], data: onehot })],
+      MODEL_FLAT,
+      10,
+    );
+    expect(Array.from(narrow.y!)).toEqual([1, 4]);
   });
 
   it('train-too-large: says the size in MB, the limit and what to do; a larger limit passes', () => {

@@ -122,3 +122,50 @@ describe('exportModel', () => {
     m.dispose();
   });
 });
+
+describe('exportModel metadata', () => {
+  it('writes userDefinedMetadata.sippStudio; stock tfjs loads the model and keeps the block aside', async () => {
+    const { sippMetadata, TOOL_VERSION } = await import('./metadata');
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
+    const metadata = sippMetadata({
+      method: 'sipp',
+      targetSparsity: 0.5,
+      achievedSparsity: 0.5,
+      seed: 7,
+      sensitivityPoints: 12,
+      quantization: 'float32',
+      date: new Date('2024-01-02T03:04:05Z'),
+    });
+    const ex = await exportModel(model, { name: 'm', metadata });
+    const json = JSON.parse(new TextDecoder().decode(ex.files[0].data));
+    expect(json.userDefinedMetadata.sippStudio).toEqual({
+      schema: 1,
+      tool: 'SiPP Studio',
+      toolVersion: TOOL_VERSION,
+      date: '2024-01-02T03:04:05.000Z',
+      method: 'sipp',
+      targetSparsity: 0.5,
+      achievedSparsity: 0.5,
+      seed: 7,
+      sensitivityPoints: 12,
+    });
+    expect(TOOL_VERSION).toMatch(/^\d+\.\d+\.\d+/);
+    // The path tf.loadLayersModel takes for an http(s) model.json: the whole JSON, as written.
+    const handler: tf.io.IOHandler = {
+      load: () =>
+        tf.io.getModelArtifactsForJSON(json, async () => [
+          json.weightsManifest[0].weights,
+          ex.files[1].data.slice().buffer,
+        ]),
+    };
+    const stock = await tf.loadLayersModel(handler);
+    expect(stock.getUserDefinedMetadata()).toEqual({ sippStudio: metadata });
+    expect(stock.predict(tf.ones([1, 3]))).toBeDefined();
+    // The project's own loader reads it too.
+    const mine = await loadModel(ex.files);
+    expect(mine.model.layers).toHaveLength(1);
+    stock.dispose();
+    mine.model.dispose();
+    model.dispose();
+  });
+});

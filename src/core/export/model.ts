@@ -3,6 +3,7 @@ import { gzipSync } from 'fflate';
 import type { NamedBytes } from '../types';
 import { SippError } from '../util/errors';
 import { restoreDepthMultipliers } from '../model/tfjs-fixes';
+import type { SippMetadata } from './metadata';
 import { decodeShard, isWeightFormat, quantizeShard, type WeightEntry, type WeightFormat } from './quantize';
 
 export interface ExportedModel {
@@ -38,7 +39,13 @@ export function safeName(name: string): string {
  */
 export async function exportModel(
   model: tf.LayersModel,
-  opts: { name: string; topology?: object; quantize?: WeightFormat },
+  opts: {
+    name: string;
+    topology?: object;
+    quantize?: WeightFormat;
+    /** Written as `userDefinedMetadata.sippStudio` (see metadata.ts); stock tfjs loads it aside. */
+    metadata?: SippMetadata;
+  },
 ): Promise<ExportedModel> {
   const name = safeName(opts.name);
   const format = opts.quantize ?? 'float32';
@@ -76,6 +83,7 @@ export async function exportModel(
     convertedBy: `${GENERATED_BY} (TensorFlow.js ${tf.version.tfjs})`,
     modelTopology: topology,
     weightsManifest: [{ paths: [shardName], weights: shard.specs }],
+    ...(opts.metadata ? { userDefinedMetadata: { sippStudio: opts.metadata } } : {}),
   };
   const jsonBytes = new TextEncoder().encode(JSON.stringify(modelJson));
   const binBytes = shard.data;

@@ -97,13 +97,51 @@ function asObject(file: NamedBytes): Record<string, unknown> {
   return json;
 }
 
-/** The download name: opts.name, else the folder of 'dir/model.json', else the file's stem. */
-export function modelBaseName(jsonName: string, override?: string): string {
+/** Names that say nothing about a model: tfjs and Keras defaults, converter shard names. */
+const GENERIC =
+  /^(model|models|weights?|sequential|functional|keras_model|tfjs_model|tfjs|web_model|saved_model|group\d*|shard|export|output|out|\d+)(_\d+)?$/i;
+
+const meaningful = (s: string | undefined): s is string => !!s && s.trim() !== '' && !GENERIC.test(s.trim());
+
+/** The stem the weight files share: `emotion.weights.bin` -> emotion; `group1-shard1of2.bin` -> none. */
+export function shardStem(names: string[]): string | undefined {
+  if (names.length === 0) return undefined;
+  const stems = names.map((n) =>
+    baseName(n)
+      .replace(/\.bin$/i, '')
+      .replace(/[._-]?weights$/i, '')
+      .replace(/[._-]?(group\d+[._-]?)?shard\d+of\d+$/i, ''),
+  );
+  let common = stems[0];
+  for (const s of stems.slice(1)) while (!s.startsWith(common)) common = common.slice(0, -1);
+  common = common.replace(/[._-]+$/, '');
+  return meaningful(common) ? common : undefined;
+}
+
+/** The model's own name in the topology, unless it is a Keras default ('sequential', 'model_3'). */
+export function topologyName(topology: unknown): string | undefined {
+  if (!isObj(topology)) return undefined;
+  const cfg = (o: unknown) => (isObj(o) && isObj(o.config) ? o.config : undefined);
+  const name = cfg(topology)?.name ?? cfg(topology.model_config)?.name;
+  return typeof name === 'string' && meaningful(name) ? name : undefined;
+}
+
+/**
+ * What to call the model (downloads, the heading): opts.name; else the folder of a generic
+ * 'dir/model.json'; else the json file's own stem when it says something ('emotion.json'); else the
+ * stem its weight files share; else the model's name in the topology; else the file's stem.
+ */
+export function modelBaseName(
+  jsonName: string,
+  override?: string,
+  seen: { shards?: string[]; topology?: unknown } = {},
+): string {
   if (override && override.trim()) return override.trim();
   const stem = baseName(jsonName).replace(/\.json$/i, '');
   const dir = dirName(jsonName);
-  if (stem.toLowerCase() === 'model' && dir) return baseName(dir);
-  return stem || 'model';
+  if (meaningful(stem)) return stem;
+  if (dir && meaningful(baseName(dir))) return baseName(dir);
+  return shardStem(seen.shards ?? []) ?? topologyName(seen.topology) ?? (stem || 'model');
 }
 
 export interface ResolvedGroup {

@@ -75,7 +75,10 @@ export async function loadModel(given: NamedBytes[], opts: { name?: string } = {
   return {
     model,
     topology,
-    name: modelBaseName(fileName, opts.name),
+    name: modelBaseName(fileName, opts.name, {
+      shards: resolved.flatMap((g) => g.shards.map((f) => f.name)),
+      topology,
+    }),
     notices,
     format: {
       kerasVersion: kerasVersion ?? str(json.kerasVersion),

@@ -91,6 +91,22 @@ export function BatchCard({ errors }: { errors: UserError[] }) {
               )}
             </form>
           )}
+          {s && s.warnings.length > 0 && (
+            <div
+              className="notices"
+              data-testid="batch.warnings"
+              role="group"
+              aria-label="Warnings about model and batch"
+            >
+              <ul>
+                {s.warnings.map((w) => (
+                  <li key={w.code} data-code={w.code} data-level={w.level}>
+                    <strong>{w.level === 'warning' ? 'Warning' : 'Notice'}:</strong> {w.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           <Notices items={b.notices} label="Notes on the batch" />
         </>
       )}

@@ -8,6 +8,7 @@ import {
   exportPruned,
   exportWords,
   WEIGHT_CHOICES,
+  type Packaging,
 } from '../state/exporter';
 import { bytes, count, sparsityPct } from '../state/format';
 import { currentTrained } from '../state/retrain';
@@ -41,6 +42,7 @@ export function ExportBox() {
   /** The format of the files last saved (the choice may have moved on since). */
   const [savedAs, setSavedAs] = useState<WeightFormat>('float32');
   const [slim, setSlim] = useState(false);
+  const [packaging, setPackaging] = useState<Packaging>('zip');
   const sizes = exportedSizes(state);
   const speed = currentSpeed(state);
   return (
@@ -76,13 +78,25 @@ export function ExportBox() {
             : ': its parameter count shows after Measure speed or the download'}
         </span>
       </label>
+      <label className="field inline">
+        <span>Files</span>
+        <select
+          data-testid="export.packaging"
+          value={packaging}
+          disabled={ex.busy}
+          onChange={(e) => setPackaging(e.target.value as Packaging)}
+        >
+          <option value="zip">one .zip holding model.json and weights (safest)</option>
+          <option value="loose">two loose files (.json + .weights.bin)</option>
+        </select>
+      </label>
       <button
         type="button"
         className="button primary"
         data-testid="export.download"
         disabled={!ready || ex.busy}
         onClick={async () => {
-          const files = await exportPruned(studio, weights, slim);
+          const files = await exportPruned(studio, weights, slim, packaging);
           if (files) setSavedAs(weights);
           for (const f of files ?? []) save(f.name, f.blob);
         }}
@@ -91,7 +105,10 @@ export function ExportBox() {
       </button>
       <span className="hint" data-testid="export.which" data-result-id={trained?.resultId ?? ''}>
         {ready
-          ? `${exportWords(state)}: ${exportFileName(state, weights, slim)}.json + ${weights} weights`
+          ? `${exportWords(state)}: ` +
+            (packaging === 'zip'
+              ? `${exportFileName(state, weights, slim)}.zip (.json + ${weights} weights)`
+              : `${exportFileName(state, weights, slim)}.json + ${weights} weights`)
           : 'available once pruned'}
       </span>
       {available && (

@@ -1,17 +1,34 @@
 import type { UserError } from '../../worker/protocol';
 import { useStudio } from '../state/context';
+import { modelName } from '../state/exporter';
 import { count, shape } from '../state/format';
 import { ErrorMessage, Notices } from './ErrorMessage';
 
 export function ModelCard({ errors }: { errors: UserError[] }) {
-  const [state] = useStudio();
+  const [state, studio] = useStudio();
   const m = state.workspace?.model;
   if (!m && errors.length === 0) return null;
   const skipped = m?.layers.filter((l) => !l.prunable && l.params > 0) ?? [];
   const prunable = m?.layers.filter((l) => l.prunable) ?? [];
   return (
     <div className="card" aria-label="Model summary">
-      <h3>Model{m ? `: ${m.name}` : ''}</h3>
+      <h3>Model{m ? `: ${modelName(state)}` : ''}</h3>
+      {m && (
+        <label className="field inline">
+          <span>Name</span>
+          <input
+            type="text"
+            data-testid="model.name"
+            aria-describedby="model-name-hint"
+            value={state.rename?.for === m.name ? state.rename.name : m.name}
+            spellCheck={false}
+            onChange={(e) => studio.renameModel(e.target.value)}
+          />
+          <span className="hint" id="model-name-hint">
+            names the downloads
+          </span>
+        </label>
+      )}
       {errors.map((e, i) => (
         <ErrorMessage key={i} error={e} title="The model could not be loaded." />
       ))}

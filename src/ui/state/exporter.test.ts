@@ -83,3 +83,22 @@ describe('export weight format', () => {
     expect(WEIGHT_CHOICES.map((c) => c.key)).toEqual<WeightFormat[]>([...WEIGHT_FORMATS]);
   });
 });
+
+describe('export names and packaging', () => {
+  it('packs both files in one .zip under the model name; a rename changes the names', async () => {
+    const { unzipSync } = await import('fflate');
+    const { studio, sent, state } = fakeStudio();
+    const { modelName } = await import('./exporter');
+    const zipped = await exportPruned(studio, 'float32', false, 'zip');
+    expect(zipped!.map((f) => f.name)).toEqual(['lenet.wt-90.0pct.zip']);
+    const inside = unzipSync(new Uint8Array(await zipped![0].blob.arrayBuffer()));
+    expect(Object.keys(inside).sort()).toEqual(['lenet.wt-90.0pct.json', 'lenet.wt-90.0pct.weights.bin']);
+    studio.set({ rename: { for: 'lenet', name: 'my digits' } });
+    expect(modelName(state())).toBe('my_digits');
+    await exportPruned(studio);
+    expect(sent[1]).toMatchObject({ name: 'my_digits.wt-90.0pct' });
+    // A rename typed for another model does not carry over.
+    studio.set({ rename: { for: 'other', name: 'x' } });
+    expect(modelName(state())).toBe('lenet');
+  });
+});

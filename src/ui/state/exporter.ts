@@ -1,6 +1,7 @@
 // Downloading the pruned model: the worker writes model.json and one weight shard; the page
 // names them after the original model, the method and the sparsity (and, for a retrained model,
 // how it was retrained), and a quantised download after its weight format too.
+import { zipSync } from 'fflate';
 import type { TrainedSummary, UserError, WeightFormat } from '../../worker/protocol';
 import { sparsityTag } from './format';
 import { currentTrained, describeTrained, SHORT_METHOD, trainedTag } from './retrain';
@@ -14,8 +15,28 @@ export function exportedTrained(state: StudioState): TrainedSummary | null {
   return currentTrained(retrain.results, state.method, state.sparsity, retrain.selectedId);
 }
 
+/** File-system-safe stem, as the worker's safeName writes the weights file (core/export/model.ts). */
+export function safeStem(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+  return s || 'model';
+}
+
+/**
+ * The model's name: the user's, when they renamed this model (a rename belongs to the model it
+ * was typed for and is dropped with it), else the one the worker derived from the files.
+ */
+export function modelName(state: StudioState): string {
+  const derived = state.workspace?.model?.name ?? 'model';
+  const r = state.rename;
+  if (r && r.for === derived && r.name.trim()) return safeStem(r.name.trim());
+  return derived;
+}
+
+/** How the download is packed: one .zip holding both files (default), or the two loose files. */
+export type Packaging = 'zip' | 'loose';
+
 export function exportName(state: StudioState): string {
-  const name = state.workspace?.model?.name ?? 'model';
+  const name = modelName(state);
   const t = exportedTrained(state);
   if (t) return `${name}.${trainedTag(t)}`;
   return `${name}.${state.method}-${sparsityTag(state.sparsity)}`;
@@ -60,6 +81,7 @@ export async function exportPruned(
   studio: Studio,
   weights: WeightFormat = 'float32',
   slim = false,
+  packaging: Packaging = 'loose',
 ): Promise<{ name: string; blob: Blob }[] | null> {
   const state = studio.getState();
   const { method, sparsity, seed, propagate } = state;
@@ -76,7 +98,12 @@ export async function exportPruned(
     name,
     weights,
     slim,
-    ...(trained ? { resultId: trained.resultId } : {}),
+    ...(trained
+      ? {
+          resultId: trained.resultId,
+          retraining: { tag: trainedTag(trained), description: describeTrained(trained) },
+        }
+      : {}),
   }).done;
   if (r.kind !== 'ok') {
     const error: UserError =
@@ -88,12 +115,27 @@ export async function exportPruned(
   }
   const res = r.event.result;
   // model.json takes the export's name; the shard keeps the name model.json refers to.
-  const files = res.files.map((f) => ({
+  const loose = res.files.map((f) => ({
     name: f.name === 'model.json' ? `${name}.json` : f.name,
-    blob: new Blob([f.data], {
-      type: f.name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
-    }),
+    data: new Uint8Array(f.data),
   }));
+  // One .zip holding both: a browser that renames a download ("(1)") cannot separate them.
+  const files =
+    packaging === 'zip'
+      ? [
+          {
+            name: `${name}.zip`,
+            blob: new Blob([zipSync(Object.fromEntries(loose.map((f) => [f.name, f.data])), { level: 0 })], {
+              type: 'application/zip',
+            }),
+          },
+        ]
+      : loose.map((f) => ({
+          name: f.name,
+          blob: new Blob([f.data], {
+            type: f.name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+          }),
+        }));
   studio.set({
     exported: {
       busy: false,

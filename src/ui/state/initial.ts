@@ -3,6 +3,7 @@ import type { MethodKey } from '../../worker/protocol';
 import { initialForm } from './retrain';
 import { IDLE_SPEED } from './speed';
 import type { JobView, RetrainView, StudioState } from './types';
+import type { StoredPreferences } from './preferences';
 import type { UrlSettings } from './url';
 
 export const IDLE_JOB: JobView = {
@@ -31,17 +32,21 @@ export function initialRetrain(): RetrainView {
 
 /** SiPP-Rand and Uniform are one click away; left out by default they keep the first curves quick. */
 const DEFAULT_CURVES: MethodKey[] = ['sipp', 'sipp-det', 'wt', 'snip', 'random'];
-/** The state before anything has loaded; URL settings pick backend, method, sparsity, curves. */
-export function initialState(url: UrlSettings): StudioState {
+/**
+ * The state before anything has loaded. URL settings pick backend, method, sparsity, seed,
+ * propagation, points and curves; stored preferences fill in what the URL leaves out.
+ */
+export function initialState(url: UrlSettings, prefs: StoredPreferences = {}): StudioState {
   return {
     backend: null,
-    backendChoice: url.backend,
+    backendChoice: url.backend ?? prefs.backend ?? 'auto',
     engineNote: null,
     fatal: null,
     demos: null,
     demoError: null,
     activeDemo: null,
     workspace: null,
+    rename: null,
     options: { scaleUint8: false, points: url.points, trainSplit: null },
     job: {
       ...IDLE_JOB,
@@ -53,14 +58,14 @@ export function initialState(url: UrlSettings): StudioState {
     prepared: null,
     method: url.method ?? 'sipp',
     sparsity: url.sparsity ?? 0.9,
-    seed: 0,
-    propagate: false,
+    seed: url.seed ?? 0,
+    propagate: url.propagate ?? false,
     pruned: null,
     prunePending: false,
     pruneError: null,
     size: null,
     curves: {
-      methods: url.curves ?? DEFAULT_CURVES,
+      methods: url.curves ?? prefs.curves ?? DEFAULT_CURVES,
       points: [],
       running: false,
       stage: null,
@@ -69,8 +74,8 @@ export function initialState(url: UrlSettings): StudioState {
       error: null,
     },
     tolerance: 1,
-    showDelta: false,
-    stretchX: true,
+    showDelta: prefs.showDelta ?? false,
+    stretchX: prefs.stretchX ?? true,
     exported: { busy: false, error: null, files: [], gzipBytes: null, achievedSparsity: null },
     speed: IDLE_SPEED,
     training: null,

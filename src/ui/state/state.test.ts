@@ -85,7 +85,7 @@ describe('URL settings', () => {
       curves: ['sipp', 'wt'],
     });
     const bad = readUrl('?backend=tpu&method=x&sparsity=2&points=-1');
-    expect(bad).toMatchObject({ backend: 'auto', method: null, sparsity: null, points: null, curves: null });
+    expect(bad).toMatchObject({ backend: null, method: null, sparsity: null, points: null, curves: null });
     expect(readUrl('?curves=').curves).toEqual([]);
   });
 });

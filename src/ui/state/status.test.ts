@@ -62,7 +62,7 @@ describe('progress line', () => {
       workspace: ws({
         model,
         batch,
-        session: { points: 152, evalPoints: 9, defaultPoints: 152, pass: null },
+        session: { points: 152, evalPoints: 9, defaultPoints: 152, pass: null, warnings: [] },
       }),
     };
     const start = progressLine({ ...s, job: { ...job, stage: 'sensitivities', done: 0, total: 152 } }, 0);

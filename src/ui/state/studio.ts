@@ -19,10 +19,36 @@ import type { StudioState } from './types';
 import { IDLE_JOB, initialState } from './initial';
 import { Store } from './store';
 import { IDLE_SPEED, measureSpeed } from './speed';
-import { readUrl, type UrlSettings } from './url';
+import { readUrl, writeUrl, type UrlSettings } from './url';
+import {
+  browserStorage,
+  PreferenceStore,
+  type PreferenceStorage,
+  type StoredPreferences,
+} from './preferences';
 
 /** The slider's size readout waits this long after the last move: gzip is the slow part. */
 const SIZE_DELAY_MS = 300;
+/** The address bar follows the view this long after the last change (a dragged slider writes once). */
+const URL_DELAY_MS = 250;
+
+/** Where the page keeps preferences and the view; null in Node (unit tests write neither). */
+export interface StudioEnv {
+  storage: PreferenceStorage | null;
+  /** Replaces the address's query string without a navigation or a history entry. */
+  replaceSearch: ((search: string) => void) | null;
+}
+
+function browserEnv(): StudioEnv {
+  if (typeof window === 'undefined') return { storage: null, replaceSearch: null };
+  return {
+    storage: browserStorage(),
+    replaceSearch: (search) => {
+      const { pathname, hash } = window.location;
+      window.history.replaceState(window.history.state, '', `${pathname}${search}${hash}`);
+    },
+  };
+}
 
 export class Studio extends Store<StudioState> {
   readonly client: EngineClient;
@@ -39,11 +65,30 @@ export class Studio extends Store<StudioState> {
   private latestPrune = 0;
   private latestSize = 0;
   private sizeTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly prefs: PreferenceStore;
+  private search: string;
+  private urlTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The model the per-model settings (sensitivity points) were chosen for; see applyWorkspace. */
+  private modelKey: string | null = null;
+  /** The state as persist() last saw it. */
+  private seen: StudioState;
 
-  constructor(search: string) {
+  constructor(
+    search: string,
+    private readonly env: StudioEnv = browserEnv(),
+  ) {
     const url = readUrl(search);
-    super(initialState(url));
+    const prefs = new PreferenceStore(env.storage);
+    super(initialState(url, prefs.get()));
     this.url = url;
+    this.prefs = prefs;
+    this.search = search;
+    this.seen = this.state;
+    this.subscribe(() => {
+      const prev = this.seen;
+      this.seen = this.state;
+      this.persist(prev, this.state);
+    });
     this.curves = new CurveRunner(this);
     this.retrain = new RetrainRunner(this);
     this.client = new EngineClient({
@@ -56,7 +101,7 @@ export class Studio extends Store<StudioState> {
   // --- engine ----------------------------------------------------------------------------
   async boot(): Promise<void> {
     if (this.url.points !== null) await this.client.setOptions(this.state.options);
-    await this.client.start(this.url.backend);
+    await this.client.start(this.state.backendChoice);
     try {
       const demos = await fetchDemoList();
       this.set({ demos });
@@ -158,6 +203,7 @@ export class Studio extends Store<StudioState> {
     const key = `${this.epoch}:${ws.generation}`;
     const fresh = key !== this.wsKey;
     this.wsKey = key;
+    const modelChanged = fresh && this.noteModel(ws);
     this.set({ workspace: ws, training: ws.training });
     if (!fresh) {
       if (this.state.job.kind === 'loading')
@@ -185,10 +231,71 @@ export class Studio extends Store<StudioState> {
       exported: { busy: false, error: null, files: [], gzipBytes: null, achievedSparsity: null },
       speed: IDLE_SPEED,
     });
+    // Sensitivity points are chosen for one model: another model starts from its own default
+    // (the new workspace that follows computes its sensitivities).
+    if (modelChanged && this.state.options.points !== null) {
+      void this.setOptions({ points: null });
+      return;
+    }
     const firstError = ws.errors[0];
     if (ws.ready && this.autoPrepare) void this.prepare();
     else if (firstError) this.set({ job: { ...IDLE_JOB, state: 'error' } });
     else this.set({ job: IDLE_JOB });
+  }
+
+  /** Remembers the workspace's model; true when it replaces a different one. */
+  private noteModel(ws: Workspace): boolean {
+    if (!ws.model) return false;
+    const files = ws.files
+      .filter((f) => f.role === 'model' || f.role === 'shard')
+      .map((f) => `${f.name}:${f.bytes}`)
+      .sort();
+    const key = [ws.model.name, ...files].join('|');
+    const changed = this.modelKey !== null && key !== this.modelKey;
+    this.modelKey = key;
+    return changed;
+  }
+
+  // --- preferences and the address bar --------------------------------------------------
+  /** Called on every state change: writes what the user changed, never what was only read. */
+  private persist(prev: StudioState, next: StudioState): void {
+    const patch: StoredPreferences = {};
+    if (next.backendChoice !== prev.backendChoice) patch.backend = next.backendChoice;
+    if (next.curves.methods !== prev.curves.methods) patch.curves = next.curves.methods;
+    if (next.stretchX !== prev.stretchX) patch.stretchX = next.stretchX;
+    if (next.showDelta !== prev.showDelta) patch.showDelta = next.showDelta;
+    if (Object.keys(patch).length > 0) this.prefs.update(patch);
+    const viewChanged =
+      next.method !== prev.method ||
+      next.sparsity !== prev.sparsity ||
+      next.seed !== prev.seed ||
+      next.propagate !== prev.propagate ||
+      next.options.points !== prev.options.points ||
+      next.activeDemo !== prev.activeDemo ||
+      next.backendChoice !== prev.backendChoice ||
+      next.curves.methods !== prev.curves.methods;
+    if (viewChanged && this.env.replaceSearch) this.scheduleUrl();
+  }
+
+  private scheduleUrl(): void {
+    if (this.urlTimer) clearTimeout(this.urlTimer);
+    this.urlTimer = setTimeout(() => {
+      this.urlTimer = null;
+      const s = this.state;
+      const search = writeUrl(this.search, {
+        backend: s.backendChoice,
+        method: s.method,
+        sparsity: s.sparsity,
+        seed: s.seed,
+        propagate: s.propagate,
+        points: s.options.points,
+        curves: s.curves.methods,
+        demo: s.activeDemo,
+      });
+      if (search === this.search) return;
+      this.search = search;
+      this.env.replaceSearch?.(search);
+    }, URL_DELAY_MS);
   }
 
   // --- sensitivities ---------------------------------------------------------------------
@@ -342,6 +449,13 @@ export class Studio extends Store<StudioState> {
   }
 
   // --- export ----------------------------------------------------------------------------
+  /** The user's name for the loaded model (empty: back to the one derived from the files). */
+  renameModel(name: string): void {
+    const derived = this.state.workspace?.model?.name;
+    if (!derived) return;
+    this.set({ rename: name.trim() ? { for: derived, name } : null });
+  }
+
   exportName(): string {
     return exportName(this.state);
   }

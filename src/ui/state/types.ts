@@ -103,6 +103,8 @@ export interface StudioState {
   demoError: UserError | null;
   activeDemo: string | null;
   workspace: Workspace | null;
+  /** The user's name for the model named `for` by the worker (a new model drops it). */
+  rename: { for: string; name: string } | null;
   options: SessionOptions;
   job: JobView;
   prepared: PreparedReport | null;
