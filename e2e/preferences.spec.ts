@@ -88,6 +88,8 @@ test('sensitivity points belong to a model: another model starts from its defaul
   expect(Number(fallback)).toBeGreaterThan(0);
   await expect(plan).toContainText(new RegExp(`(^|\\D)${fallback} points in`));
   await expect(page).not.toHaveURL(/[?&]points=/);
+  // The box shows the new model's default (its placeholder), not the old model's 64.
+  await expect(page.getByLabel('Sensitivity points')).toHaveValue('');
   await expect(page).toHaveURL(/[?&]demo=lenet5(&|$)/);
 });
 

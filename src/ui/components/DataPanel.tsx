@@ -76,7 +76,8 @@ export function DataPanel() {
         <ErrorMessage key={i} error={e} />
       ))}
       <ModelCard errors={errorsAt(['model'])} />
-      <BatchCard errors={errorsAt(['batch'])} />
+      {/* Keyed by model: a new model resets the points box with the points (to the model's default). */}
+      <BatchCard key={state.workspace?.model?.name ?? ''} errors={errorsAt(['batch'])} />
       <TrainingCard />
     </section>
   );
