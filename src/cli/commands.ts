@@ -299,6 +299,7 @@ export async function runPrune(
       targetSparsity: args.sparsity,
       achievedSparsity: r.achievedSparsity,
       withinTolerance: r.withinTolerance,
+      unreachable: r.unreachable ?? null,
       prunableSparsity: r.prunableSparsity,
       nonzeroParams: r.nonzeroParams,
       totalParams: r.totalParams,

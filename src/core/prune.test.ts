@@ -46,6 +46,20 @@ describe('budget: achieved sparsity within 0.5 % of the keep ratio', () => {
 });
 
 describe('properties', () => {
+  it('says in one sentence why a target cannot be met, and nothing when it is', async () => {
+    let unmet = 0;
+    for (const m of ['wt', 'sipp', 'filter-uniform'] as MethodKey[])
+      for (const sp of [0.5, 0.999]) {
+        const r = await session.prune(m, sp, { seed: 1 });
+        if (r.withinTolerance) expect(r.unreachable).toBeNull();
+        else {
+          unmet++;
+          expect(r.unreachable).toMatch(/nearest (step|it reaches|reached)/);
+        }
+      }
+    expect(unmet).toBeGreaterThan(0);
+  });
+
   it('at 0 % every method returns the model as it is: no zeros added, dense accuracy', async () => {
     const dense = await session.evaluate(null);
     for (const m of METHOD_KEYS) {

@@ -37,6 +37,8 @@ export interface PruneResult {
   totalParams: number;
   /** False when the target cannot be met (e.g. fixed cost above the budget): this is the nearest achievable. */
   withinTolerance: boolean;
+  /** Why the target could not be met, in one sentence; null when it was. */
+  unreachable?: string | null;
   budget: number;
   trials: number;
   seed: number;

@@ -20,6 +20,7 @@ import { keepTop, randomRanking, rankByScore, type Ranking } from './prune/globa
 import { SippPlan, type HybridDecision } from './prune/sipp';
 import { uniformSparsify } from './baselines/uniform';
 import { budgetFor, searchBudget, type SizeModel } from './prune/budget';
+import { unreachableReason } from './prune/unreachable';
 import { ChannelPlan } from './structured/plan';
 import { checkpoint } from './util/progress';
 
@@ -307,6 +308,14 @@ export class PruningSession {
       nonzeroParams: nonzero,
       totalParams: size.originalNonzero,
       withinTolerance: search.withinTolerance,
+      unreachable: unreachableReason({
+        methodName: METHODS[method].label,
+        target: sparsity,
+        achieved: 1 - nonzero / size.originalNonzero,
+        size,
+        structured: !!METHODS[method].structured,
+        withinTolerance: search.withinTolerance,
+      }),
       budget: search.best.budget,
       trials: search.trials,
       seed,

@@ -190,6 +190,8 @@ export interface PruneSummary {
   nonzeroParams: number;
   totalParams: number;
   withinTolerance: boolean;
+  /** Why the target could not be met (one sentence), or null. */
+  unreachable: string | null;
   layers: LayerPruned[];
   eval: EvalSummary;
   /** Wall time of prune + evaluate in the worker. */

@@ -40,6 +40,7 @@ export function pruneSummary(r: PruneResult, e: Evaluation, ms: number): PruneSu
     nonzeroParams: r.nonzeroParams,
     totalParams: r.totalParams,
     withinTolerance: r.withinTolerance,
+    unreachable: r.unreachable ?? null,
     layers: r.layers.map((l) => ({ ...l })),
     eval: evalSummary(e),
     ms,

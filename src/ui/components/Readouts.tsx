@@ -79,6 +79,11 @@ export function Readouts() {
             ? `target ${targetPct(r.targetSparsity)}${r.withinTolerance ? '' : ' (not reachable: nearest shown)'}`
             : 'zero weights / all weights'}
         </span>
+        {r?.unreachable && (
+          <span className="hint" data-testid="prune.unreachable">
+            {r.unreachable}
+          </span>
+        )}
       </div>
       <div className="readout">
         <span className="readout-label">Non-zero parameters</span>
