@@ -1,28 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../test-support/cli';
+import { cli, loadWritten } from '../test-support/cli';
 import { batchFor, channelCnn } from '../test-support/models';
 import { encodeNpz } from '../core/export/npz';
 import { exportModel } from '../core/export/model';
 import { useBackend } from '../test-support/tf-node';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipp-combined-'));
-
-/** Stock tf.loadLayersModel on the written files (quantised weights dequantised by tfjs itself). */
-async function load(out: string): Promise<tf.LayersModel> {
-  const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
-  const bin = readFileSync(join(out, json.weightsManifest[0].paths[0]));
-  return tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest[0].weights,
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
-    }),
-  );
-}
 
 function filters(m: tf.LayersModel): number[] {
   return m.layers.flatMap((l) => {
@@ -69,7 +56,7 @@ describe('cli prune --structured', () => {
     expect(j.totalParams).toBe(denseParams);
 
     // The written slim model: stock loader, fewer channels, and its counts are the report's.
-    const m = await load(join(dir, 'slim'));
+    const m = await loadWritten(join(dir, 'slim'));
     const after = filters(m);
     expect(after.length).toBe(dense.length);
     expect(after.some((f, i) => f < dense[i])).toBe(true);
@@ -102,7 +89,7 @@ describe('cli prune --structured', () => {
     expect(q.quantize).toBe('uint8');
     expect(q.structured.achievedSparsity).toBe(j.structured.achievedSparsity);
     expect(q.accuracyQuantized).toBeGreaterThanOrEqual(0);
-    const mq = await load(join(dir, 'q'));
+    const mq = await loadWritten(join(dir, 'q'));
     expect(mq.countParams()).toBe(j.slim.paramsAfter);
     mq.dispose();
 

@@ -1,26 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { cli } from '../test-support/cli';
+import { cli, loadWritten } from '../test-support/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpz } from '../core/export/npz';
 import { exportModel } from '../core/export/model';
 import { expectClose, rng, useBackend } from '../test-support/tf-node';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipp-slim-'));
-
-async function load(out: string): Promise<tf.LayersModel> {
-  const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
-  const bin = readFileSync(join(out, json.weightsManifest[0].paths[0]));
-  return tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest[0].weights,
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
-    }),
-  );
-}
 
 const N = 48;
 let sparsity = 0;
@@ -104,8 +92,8 @@ describe('cli prune --slim', () => {
     expect(j.latencyMs.pruned).toBeGreaterThan(0);
     expect(j.output.totalWeights).toBe(j.slim.paramsAfter);
 
-    const a = await load(join(dir, 'zeroed'));
-    const b = await load(join(dir, 'slim'));
+    const a = await loadWritten(join(dir, 'zeroed'));
+    const b = await loadWritten(join(dir, 'slim'));
     expect(b.countParams()).toBe(j.slim.paramsAfter);
     expect(b.inputs[0].shape).toEqual(a.inputs[0].shape);
     const xs = tf.tensor4d(x.subarray(0, 8 * 288), [8, 12, 12, 2]);
