@@ -88,3 +88,46 @@ test('PFP at 50 % on LeNet-5: measured speed, then the slim download reloads wit
   await expect(readout).toHaveAttribute('data-state', 'stale');
   await expect(page.getByTestId('layers.channels-head')).toHaveCount(0);
 });
+
+test('channels or weights: the choice filters the methods, and curves read against the slim model', async ({
+  studio,
+  page,
+}) => {
+  test.setTimeout(240_000);
+  await studio.open('?demo=lenet-300-100&method=pfp&sparsity=0.5&curves=pfp,wt');
+  await studio.sensitivitiesDone();
+  const granularity = page.getByTestId('prune.granularity');
+  await expect(granularity).toHaveAttribute('data-value', 'channels');
+  const options = async () =>
+    studio.method.locator('option').evaluateAll((o) => o.map((x) => x.getAttribute('value')));
+  expect(await options()).toContain('filter-norm');
+  expect(await options()).not.toContain('sipp-det');
+  await granularity.getByLabel('Single weights').check();
+  await expect(granularity).toHaveAttribute('data-value', 'weights');
+  expect(await options()).not.toContain('pfp');
+  await studio.resultFor(0.5);
+  await granularity.getByLabel('Whole channels').check();
+  await expect(studio.method).toHaveValue('pfp');
+
+  // Both curves in full, to read them against parameters and latency.
+  await expect(studio.chart).toHaveAttribute('data-points', '36', { timeout: 150_000 });
+  await expect(studio.chart).toHaveAttribute('data-running', 'false');
+  const axis = page.getByTestId('curve.axis');
+  const dots = (m: string) => studio.chart.locator(`.curve-dot[data-method="${m}"]`);
+  const xs = (m: string) => dots(m).evaluateAll((d) => d.map((e) => Number(e.getAttribute('cx'))));
+  const before = await xs('pfp');
+  await axis.getByLabel('Parameters').check();
+  await expect(studio.chart).toHaveAttribute('data-axis', 'params');
+  await expect(page.getByTestId('curve.axis-hint')).toContainText('slim download');
+  await expect(studio.chart.locator('.dense-x')).toHaveCount(1);
+  // PFP's points move: removed neurons leave the slim model with fewer parameters than dense.
+  await expect.poll(async () => (await xs('pfp')).length).toBe(18);
+  expect(await xs('pfp')).not.toEqual(before);
+  await axis.getByLabel('Latency').check();
+  await expect(studio.chart).toHaveAttribute('data-axis', 'latency');
+  await expect(studio.chart).toContainText(/ms per 64 samples/);
+  await page.screenshot({ path: 'test-results/curves-latency.png', fullPage: true });
+  const table = page.getByTestId('curve.table');
+  await table.locator('summary').click();
+  await expect(table.locator('tbody tr').first()).toContainText(/ms \/ 64/);
+});

@@ -14,6 +14,7 @@ import type { PruningSession } from '../core';
 import { PriorityLock } from './lock';
 import type { Event, MethodKey, Progress, PruneParams, RequestOf, UserError } from './protocol';
 import { gzipJson, gzipWeights } from './size';
+import { pointCost } from './curve-cost';
 import { measureSpeed, withSlim } from './speed';
 import { evalSummary, pruneSummary, sensitivityHistograms } from './summaries';
 import type { Workspace } from './workspace';
@@ -290,6 +291,7 @@ export class Jobs {
               withinTolerance: r.withinTolerance,
               accuracy: e.accuracy,
               agreement: e.agreement,
+              cost: await pointCost(s, r),
             };
           });
           points++;

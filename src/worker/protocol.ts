@@ -7,6 +7,7 @@
 import type { WeightFormat } from '../core/export/formats';
 import type { MethodKey, Progress } from '../core/types';
 import type { SanityWarning } from '../core/data/warnings';
+import type { PointCost } from './protocol-cost';
 import type {
   EpochReport,
   LotteryArm,
@@ -19,6 +20,7 @@ import type {
 export type { MethodKey, Progress, SanityWarning };
 export type { EpochReport, Protocol, StepReport, TrainSettings };
 export type { DistillMode, OptimizerKind, ScheduleKind } from '../core/train/types';
+export type { DenseCost, PointCost } from './protocol-cost';
 // core/train/types.ts holds constants and types only (no tfjs at run time): safe for the page.
 export {
   DEFAULT_CASCADE,
@@ -245,6 +247,8 @@ export interface CurvePoint {
   withinTolerance: boolean;
   accuracy: number | null;
   agreement: number;
+  /** The point's model as the slim download writes it; absent on points made before costs existed. */
+  cost?: PointCost;
 }
 
 export interface FilePayload {

@@ -11,6 +11,16 @@ import {
   YAxis,
 } from 'recharts';
 import { METHODS, type CurvePoint, type MethodKey } from '../../worker/protocol';
+import {
+  axisTitle,
+  costTicks,
+  denseX,
+  formatX,
+  pointX,
+  stretchedX as toX,
+  unstretchX as fromX,
+  type CurveAxis,
+} from '../state/curve-axis';
 import { quality } from '../state/curves';
 import type { RetrainedPoint } from '../state/retrain';
 import { sparsityPct } from '../state/format';
@@ -23,6 +33,8 @@ interface Props {
   dense: number;
   showDelta: boolean;
   stretchX: boolean;
+  /** What x is: sparsity, or the slim model's parameters, multiply-adds or latency. */
+  axis?: CurveAxis;
   /** The slider's result: drawn at its achieved sparsity, labelled with its target. */
   marker: { sparsity: number; target: number; quality: number; method: MethodKey } | null;
   /** After-retraining points, drawn beside each method's prune-only curve with their own marker. */
@@ -63,9 +75,6 @@ function pickDot(method: MethodKey, color: string, onPick?: Props['onPick']) {
   return Shape;
 }
 
-/** x of a sparsity: plain, or -log10(1 - s) so that 90 %, 99 %, 99.9 % are evenly spaced. */
-const toX = (s: number, stretch: boolean) => (stretch ? -Math.log10(Math.max(1e-3, 1 - s)) : 100 * s);
-const fromX = (x: number, stretch: boolean) => (stretch ? 1 - 10 ** -x : x / 100);
 const STRETCH_TICKS = [0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995];
 const LINEAR_TICKS = [0, 20, 40, 60, 80, 100];
 
@@ -105,24 +114,32 @@ export const CurveChart = memo(function CurveChart({
   dense,
   showDelta,
   stretchX,
-  marker,
+  axis = 'sparsity',
+  marker: sliderMarker,
   measure,
-  retrained = [],
+  retrained: retrainedPoints = [],
   onPick,
 }: Props) {
+  const bySparsity = axis === 'sparsity';
+  // The slider's result and retrained models carry no measured cost: sparsity axis only.
+  const marker = bySparsity ? sliderMarker : null;
+  const retrained = bySparsity ? retrainedPoints : [];
   const y = (q: number) => 100 * (showDelta ? q - dense : q);
   const series = methods.map((m) => ({
     method: m,
     data: points
       .filter((p) => p.method === m)
-      .sort((a, b) => a.achievedSparsity - b.achievedSparsity)
-      .map((p) => ({
-        x: toX(p.achievedSparsity, stretchX),
-        y: y(quality(p)),
-        s: p.achievedSparsity,
-        t: p.sparsity,
-      })),
+      .flatMap((p) => {
+        const x = pointX(p, axis, stretchX);
+        return x === null ? [] : [{ x, y: y(quality(p)), s: p.achievedSparsity, t: p.sparsity }];
+      })
+      // Along the sparsity path on every axis: a cost axis shows where each step of it lands.
+      .sort((a, b) => a.s - b.s),
   }));
+  const denseAt = denseX(points, axis);
+  const costAxis = bySparsity
+    ? null
+    : costTicks(axis, Math.max(denseAt ?? 0, ...series.flatMap((s) => s.data.map((d) => d.x))));
   const trainedSeries = methods.flatMap((m) =>
     (['one-shot', 'cascade'] as const)
       .map((protocol) => ({
@@ -135,7 +152,7 @@ export const CurveChart = memo(function CurveChart({
       }))
       .filter((t) => t.data.length > 0),
   );
-  const ticks = stretchX ? STRETCH_TICKS.map((s) => toX(s, true)) : LINEAR_TICKS;
+  const ticks = costAxis ? costAxis.ticks : stretchX ? STRETCH_TICKS.map((s) => toX(s, true)) : LINEAR_TICKS;
   // Y range on round numbers: from the lowest point (or just under dense) to the top.
   const ys = [...series, ...trainedSeries].flatMap((s) => s.data.map((d) => d.y));
   if (marker) ys.push(y(marker.quality));
@@ -153,11 +170,11 @@ export const CurveChart = memo(function CurveChart({
         <XAxis
           type="number"
           dataKey="x"
-          domain={stretchX ? [0, toX(0.995, true)] : [0, 100]}
+          domain={costAxis ? costAxis.domain : stretchX ? [0, toX(0.995, true)] : [0, 100]}
           ticks={ticks}
-          tickFormatter={(x: number) => `${+(100 * fromX(x, stretchX)).toFixed(1)}%`}
+          tickFormatter={(x: number) => formatX(axis, x, stretchX)}
           label={{
-            value: 'sparsity (zero weights / all weights)',
+            value: axisTitle(axis, points),
             position: 'insideBottom',
             offset: -12,
             fontSize: 12,
@@ -186,8 +203,21 @@ export const CurveChart = memo(function CurveChart({
         />
         <Tooltip
           formatter={(v, name) => [`${Number(v).toFixed(1)}${showDelta ? ' pt' : ' %'}`, String(name)]}
-          labelFormatter={(x) => `sparsity ${sparsityPct(fromX(Number(x), stretchX))}`}
+          labelFormatter={(x) =>
+            bySparsity
+              ? `sparsity ${sparsityPct(fromX(Number(x), stretchX))}`
+              : `${formatX(axis, Number(x), stretchX)} ${axis === 'latency' ? '' : 'of dense'}`.trim()
+          }
         />
+        {!bySparsity && denseAt !== null && (
+          <ReferenceLine
+            x={denseAt}
+            stroke="#111827"
+            strokeDasharray="2 3"
+            className="dense-x"
+            label={{ value: 'dense', position: 'insideBottomLeft', fontSize: 11, fill: AXIS_TEXT }}
+          />
+        )}
         <ReferenceLine
           y={showDelta ? 0 : 100 * dense}
           stroke="#111827"

@@ -1,6 +1,6 @@
 import { METHODS, type CurvePoint, type MethodKey } from '../../worker/protocol';
 import { quality } from '../state/curves';
-import { pct, sparsityPct } from '../state/format';
+import { count, pct, sparsityPct } from '../state/format';
 import { targetPct } from '../state/slider';
 
 /**
@@ -36,6 +36,9 @@ export function CurveTable({
                 <th scope="col">Target</th>
                 <th scope="col">Achieved</th>
                 <th scope="col">{measure === 'accuracy' ? 'Accuracy' : 'Agreement'}</th>
+                <th scope="col">Slim parameters</th>
+                <th scope="col">Multiply-adds</th>
+                <th scope="col">Latency</th>
                 <th scope="col">
                   <span className="visually-hidden">Slider</span>
                 </th>
@@ -48,6 +51,9 @@ export function CurveTable({
                   <td>{targetPct(p.sparsity)}</td>
                   <td>{sparsityPct(p.achievedSparsity)}</td>
                   <td>{pct(quality(p))}</td>
+                  <td>{p.cost ? count(p.cost.params) : '–'}</td>
+                  <td>{p.cost ? count(p.cost.macs) : '–'}</td>
+                  <td>{p.cost ? `${p.cost.latencyMs} ms / ${p.cost.batch}` : '–'}</td>
                   <td>
                     <button
                       type="button"

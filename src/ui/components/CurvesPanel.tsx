@@ -1,6 +1,7 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { METHOD_KEYS, METHODS, type CurvePoint, type MethodKey } from '../../worker/protocol';
 import { useStudio } from '../state/context';
+import { axisHint, CURVE_AXES, type CurveAxis } from '../state/curve-axis';
 import { curvesCsv, curvesJson, maxWithin, pointKey, SPARSITY_GRID } from '../state/curves';
 import { pct, sparsityPct } from '../state/format';
 import { retrainedPoints } from '../state/retrain';
@@ -33,6 +34,7 @@ function curvesSummary(methods: MethodKey[], points: CurvePoint[], dense: number
 
 export function CurvesPanel() {
   const [state, studio] = useStudio();
+  const [axis, setAxis] = useState<CurveAxis>('sparsity');
   const { curves, prepared, pruned } = state;
   const results = state.retrain.results;
   const retrained = useMemo(() => retrainedPoints(results), [results]);
@@ -63,8 +65,26 @@ export function CurvesPanel() {
   return (
     <section className="panel" aria-labelledby="curves-title">
       <div className="panel-head">
-        <h2 id="curves-title">{labelled ? 'Accuracy' : 'Agreement'} versus sparsity</h2>
+        <h2 id="curves-title">
+          {labelled ? 'Accuracy' : 'Agreement'} versus{' '}
+          {CURVE_AXES.find((a) => a.key === axis)!.label.toLowerCase()}
+        </h2>
         <div className="panel-tools">
+          <fieldset className="axis-choice" data-testid="curve.axis">
+            <legend>Against</legend>
+            {CURVE_AXES.map((a) => (
+              <label key={a.key} className="check">
+                <input
+                  type="radio"
+                  name="curve-axis"
+                  value={a.key}
+                  checked={axis === a.key}
+                  onChange={() => setAxis(a.key)}
+                />
+                {a.label}
+              </label>
+            ))}
+          </fieldset>
           <label className="check">
             <input
               type="checkbox"
@@ -77,6 +97,7 @@ export function CurvesPanel() {
             <input
               type="checkbox"
               checked={state.stretchX}
+              disabled={axis !== 'sparsity'}
               onChange={(e) => studio.setStretchX(e.target.checked)}
             />
             Stretch high sparsity
@@ -106,6 +127,7 @@ export function CurvesPanel() {
         data-points={curves.points.length}
         data-retrained={retrained.length}
         data-running={curves.running}
+        data-axis={axis}
       >
         {dense === null ? (
           <p className="placeholder">
@@ -118,6 +140,7 @@ export function CurvesPanel() {
             dense={dense}
             showDelta={state.showDelta}
             stretchX={state.stretchX}
+            axis={axis}
             measure={labelled ? 'accuracy' : 'agreement'}
             retrained={retrained}
             marker={marker}
@@ -125,6 +148,11 @@ export function CurvesPanel() {
           />
         )}
       </div>
+      {axisHint(axis) && (
+        <p className="hint axis-hint" data-testid="curve.axis-hint">
+          {axisHint(axis)}
+        </p>
+      )}
       <div className="curve-status" aria-live="polite">
         {curves.running ? (
           <>

@@ -1,5 +1,7 @@
-import { METHOD_KEYS, METHODS, type MethodKey } from '../../worker/protocol';
+import { useRef } from 'react';
+import { METHODS, type MethodKey } from '../../worker/protocol';
 import { useStudio } from '../state/context';
+import { GRANULARITY, granularityOf, methodsOf, type Granularity } from '../state/granularity';
 import { METHOD_HELP } from '../state/method-help';
 import { Readouts } from './Readouts';
 import { ExportBox } from './ExportBox';
@@ -29,9 +31,36 @@ export function PrunePanel() {
   const [state, studio] = useStudio();
   const ready = state.prepared !== null;
   const random = METHODS[state.method].random;
+  const granularity = granularityOf(state.method);
+  // Switching back restores the method last used at that granularity.
+  const lastOf = useRef<Partial<Record<Granularity, MethodKey>>>({});
+  const choose = (g: Granularity) => {
+    if (g === granularity) return;
+    lastOf.current[granularity] = state.method;
+    studio.setMethod(lastOf.current[g] ?? methodsOf(g)[0]);
+  };
   return (
     <section className="panel prune-panel" aria-labelledby="prune-title">
       <h2 id="prune-title">Prune</h2>
+      <fieldset className="granularity" data-testid="prune.granularity" data-value={granularity}>
+        <legend>Remove</legend>
+        {(['weights', 'channels'] as const).map((g) => (
+          <label key={g} className="check">
+            <input
+              type="radio"
+              name="granularity"
+              value={g}
+              checked={granularity === g}
+              onChange={() => choose(g)}
+              aria-describedby="granularity-help"
+            />
+            {GRANULARITY[g].label}
+          </label>
+        ))}
+        <small id="granularity-help" className="hint">
+          {GRANULARITY[granularity].help}
+        </small>
+      </fieldset>
       <div className="prune-controls">
         <div className="field">
           {/* The label names the menu; the help is its description, not part of its name. */}
@@ -43,7 +72,7 @@ export function PrunePanel() {
             onChange={(e) => studio.setMethod(e.target.value as MethodKey)}
             aria-describedby="method-help"
           >
-            {METHOD_KEYS.map((k) => (
+            {methodsOf(granularity).map((k) => (
               <option key={k} value={k}>
                 {METHODS[k].label}
               </option>
