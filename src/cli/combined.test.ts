@@ -20,6 +20,7 @@ function filters(m: tf.LayersModel): number[] {
 
 let dense: number[] = [];
 let denseParams = 0;
+let batch: ReturnType<typeof batchFor>;
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -28,6 +29,7 @@ beforeAll(async () => {
   denseParams = m.countParams();
   for (const f of (await exportModel(m, { name: 'cnn' })).files) writeFileSync(join(dir, f.name), f.data);
   const b = batchFor(m, 72, 4, true);
+  batch = b;
   writeFileSync(
     join(dir, 'batch.npz'),
     encodeNpz({ x: { shape: b.xShape, data: b.x }, y: { shape: [b.y!.length], data: b.y! } }),
@@ -91,6 +93,15 @@ describe('cli prune --structured', () => {
     expect(q.accuracyQuantized).toBeGreaterThanOrEqual(0);
     const mq = await loadWritten(join(dir, 'q'));
     expect(mq.countParams()).toBe(j.slim.paramsAfter);
+    // accuracyQuantized is the accuracy of the written slim uint8 model, recomputed here from it.
+    const per = batch.xShape.slice(1).reduce((a, d) => a * d, 1);
+    const n = batch.xShape[0] - q.points;
+    const ex = tf.tensor(batch.x.slice(q.points * per), [n, ...batch.xShape.slice(1)]);
+    const cls = tf.tidy(() => (mq.predict(ex) as tf.Tensor).argMax(-1).dataSync());
+    ex.dispose();
+    const right = cls.filter((c, i) => c === batch.y![q.points + i]).length;
+    expect(q.evalPoints).toBe(n);
+    expect(q.accuracyQuantized).toBe(right / n);
     mq.dispose();
 
     expect(low.code).toBe(1);

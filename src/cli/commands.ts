@@ -35,6 +35,7 @@ import { disposeModel } from '../core/model/clone';
 import { macsPerSample, measureLatency, shrinkModel } from '../core/structured/shrink';
 import { startBackend, type CliBackend } from './backend';
 import { readBatchFiles, readModelFiles } from './files';
+import { evaluateFiles } from './written-eval';
 
 export interface CommonArgs {
   model: string;
@@ -287,7 +288,14 @@ export async function runPrune(
       }
     });
     const output = writeExported(args.out, exported);
-    const quantized = await timer.time('evaluateQuantized', () => evaluateWritten(session, r, weights));
+    // The slim model is not the session's (other shapes): its written files are loaded back instead.
+    const quantized = await timer.time('evaluateQuantized', () =>
+      weights === 'float32'
+        ? null
+        : slim
+          ? evaluateFiles(session, exported.files)
+          : evaluateWritten(session, r, weights),
+    );
     const clamped = exported.clamped.map(
       (c) => `${c.count} value(s) of ${c.name} are beyond the float16 range and were written as ±65504`,
     );

@@ -459,10 +459,13 @@ export class PruningSession {
     return this.clone;
   }
 
-  /** Accuracy and agreement of the clone exactly as it is now (inference mode), e.g. mid-training. */
-  async evaluateInPlace(opts: LongCallOptions = {}): Promise<Evaluation> {
+  /**
+   * Accuracy and agreement of the clone exactly as it is now (inference mode), e.g. mid-training;
+   * or of `model` (same inputs and classes, e.g. a written file loaded back) on the same points.
+   */
+  async evaluateInPlace(opts: LongCallOptions = {}, model = this.clone): Promise<Evaluation> {
     if (!this.denseClasses) throw new SippError('not-prepared', 'evaluate the dense model first');
-    const cls = await predictClasses(this.clone, this.evalX, this.evalChunk(), opts);
+    const cls = await predictClasses(model, this.evalX, this.evalChunk(), opts);
     return {
       accuracy: this.evalY ? agreement(cls, this.evalY) : null,
       agreement: agreement(cls, this.denseClasses),
