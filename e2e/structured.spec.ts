@@ -108,6 +108,41 @@ test('channels or weights: the choice filters the methods, and curves read again
   await studio.resultFor(0.5);
   await granularity.getByLabel('Whole channels').check();
   await expect(studio.method).toHaveValue('pfp');
+  await studio.resultFor(0.5, 'pfp');
+
+  // A quantised slim choice is checked at once: the files as written, loaded back, evaluated.
+  await page.getByTestId('export.weights').selectOption('uint8');
+  await page.getByTestId('export.slim').check();
+  const check = page.getByTestId('export.check-result');
+  await expect(check).toContainText(/As written \(uint8, slim\), loaded as stock TF.js loads it: accuracy/, {
+    timeout: 30_000,
+  });
+  const checkedAccuracy = Number(await check.getAttribute('data-accuracy'));
+  const checkedParams = Number(await check.getAttribute('data-params'));
+  const downloads: { name: string; path: string }[] = [];
+  page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), path: await d.path() }));
+  await page.getByTestId('export.packaging').selectOption('loose');
+  await studio.download.click();
+  await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
+  await expect.poll(() => downloads.every((d) => d.path)).toBe(true);
+  await expect(page.getByTestId('export.sizes')).toContainText('as written, accuracy');
+  await tf.setBackend('cpu');
+  const loaded = await loadModel(
+    downloads.map((d) => ({ name: d.name, data: new Uint8Array(readFileSync(d.path)) })),
+  );
+  expect(loaded.format.quantized).toEqual(['uint8']);
+  expect(loaded.model.countParams()).toBe(checkedParams);
+  const points = Number(
+    (await page.getByText(/for sensitivities/).textContent())!.match(/^([\d,]+)/)![1].replace(/,/g, ''),
+  );
+  const batch = parseNpz(new Uint8Array(readFileSync(join(DEMO, 'mnist-holdout-1000.npz'))), 'demo');
+  const n = 1000 - points;
+  const x = tf.tensor2d(Float32Array.from(batch.x.data.subarray(points * 784)), [n, 784]);
+  const pred = (await tf.argMax(loaded.model.predict(x) as tf.Tensor, -1).data()) as Int32Array;
+  const right = pred.reduce((s, c, i) => s + (c === Number(batch.y!.data[points + i]) ? 1 : 0), 0);
+  expect(Math.abs(right / n - checkedAccuracy)).toBeLessThanOrEqual(1 / n + 1e-9);
+  loaded.model.dispose();
+  x.dispose();
 
   // Both curves in full, to read them against parameters and latency.
   await expect(studio.chart).toHaveAttribute('data-points', '36', { timeout: 150_000 });

@@ -35,7 +35,7 @@ import { disposeModel } from '../core/model/clone';
 import { macsPerSample, measureLatency, shrinkModel } from '../core/structured/shrink';
 import { startBackend, type CliBackend } from './backend';
 import { readBatchFiles, readModelFiles } from './files';
-import { evaluateFiles } from './written-eval';
+import { evaluateFiles } from '../core/export/written';
 
 export interface CommonArgs {
   model: string;

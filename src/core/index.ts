@@ -26,6 +26,7 @@ export {
 } from './data';
 export { encodeNpz, encodeNpy } from './export/npz';
 export { sippMetadata, TOOL_VERSION, type SippMetadata } from './export/metadata';
+export { evaluateFiles, loadWritten } from './export/written';
 export { kernelFor, type KernelVariant } from './sensitivity/select';
 export type { Reduction, SensitivityKernel } from './sensitivity/kernel';
 export { registerWasmTrainingKernels } from './kernels';

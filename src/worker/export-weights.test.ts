@@ -74,4 +74,60 @@ describe('export job: weight format', () => {
     expect(reloaded.format.quantized).toEqual(['uint8']);
     reloaded.model.dispose();
   });
+
+  it('measures the files as written: float32 zeroed is the readout, uint8 and slim are loaded back; a check sends none', async () => {
+    const ws = new Workspace();
+    ws.options = { scaleUint8: false, points: 24 };
+    ws.add([
+      read('lenet-300-100/model.json'),
+      read('lenet-300-100/weights.bin'),
+      read('mnist-holdout-1000.npz'),
+    ]);
+    await ws.sync();
+    const posted: Event[] = [];
+    const jobs = new Jobs(ws, (e) => posted.push(e));
+    const run = async (id: number, weights: WeightFormat, slim: boolean, check: boolean) => {
+      await jobs.export({
+        type: 'export',
+        id,
+        method: 'pfp',
+        sparsity: 0.6,
+        seed: 0,
+        name: 'l',
+        weights,
+        slim,
+        check,
+      });
+      const e = posted.find((p) => p.type === 'exported' && p.id === id);
+      if (e?.type !== 'exported') throw new Error(`got ${JSON.stringify(posted)}`);
+      return e.result;
+    };
+    const plain = await run(1, 'float32', false, false);
+    expect(plain.written).toBeNull();
+    const saved = await run(2, 'uint8', true, false);
+    const checked = await run(3, 'uint8', true, true);
+    expect(checked.files).toEqual([]);
+    expect(checked.check).toBe(true);
+    expect(checked.rawBytes).toBe(saved.rawBytes);
+    expect(checked.written).toEqual(saved.written);
+    // Recomputed from the saved files with stock tfjs on the evaluation points (after the 24 S points).
+    const json = JSON.parse(new TextDecoder().decode(saved.files[0].data));
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: saved.files[1].data,
+      }),
+    );
+    const npz = readFileSync(new URL('mnist-holdout-1000.npz', DEMO));
+    const { parseNpz } = await import('../core/data/npz');
+    const batch = parseNpz(new Uint8Array(npz), 'b');
+    const x = tf.tensor2d(Float32Array.from(batch.x.data.subarray(24 * 784)), [976, 784]);
+    const cls = tf.tidy(() => (model.predict(x) as tf.Tensor).argMax(-1).dataSync());
+    const right = cls.filter((c, i) => c === Number(batch.y!.data[24 + i])).length;
+    expect(saved.written!.accuracy).toBe(right / 976);
+    tf.dispose(x);
+    model.dispose();
+    ws.unload();
+  });
 });

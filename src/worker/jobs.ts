@@ -3,6 +3,7 @@
 // the session replaced (new files, options or backend) ends as cancelled: its answer is stale.
 import {
   AbortError,
+  evaluateFiles,
   exportModel,
   isAbortError,
   METHODS,
@@ -213,10 +214,15 @@ export class Jobs {
             quantize,
             metadata,
           });
-      const files = ex.files.map((f) => ({
-        name: f.name,
-        data: f.data.buffer.slice(f.data.byteOffset, f.data.byteOffset + f.data.byteLength) as ArrayBuffer,
-      }));
+      // Quantised or slim files are not the session's zeroed float32 model: measure them as written.
+      const written =
+        quantize !== 'float32' || req.slim ? await evaluateFiles(s, ex.files, { signal }) : null;
+      const files = req.check
+        ? []
+        : ex.files.map((f) => ({
+            name: f.name,
+            data: f.data.buffer.slice(f.data.byteOffset, f.data.byteOffset + f.data.byteLength) as ArrayBuffer,
+          }));
       const event: Event = {
         type: 'exported',
         id: req.id,
@@ -230,6 +236,8 @@ export class Jobs {
           totalParams: ex.totalParams,
           achievedSparsity: result.achievedSparsity,
           slim: !!req.slim,
+          written,
+          check: !!req.check,
         },
       };
       this.post(

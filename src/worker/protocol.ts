@@ -267,6 +267,9 @@ export interface ExportResult {
   nonzeroParams: number;
   totalParams: number;
   achievedSparsity: number;
+  /** The files loaded back by stock tfjs, on the evaluation points; null: float32, zeroed (the readout's). */
+  written: { accuracy: number | null; agreement: number } | null;
+  check: boolean;
   /** The physically smaller model was written (zeroed channels removed); totalParams is its count. */
   slim: boolean;
 }
@@ -409,6 +412,8 @@ export type Request =
       resultId?: string;
       weights?: WeightFormat;
       slim?: boolean;
+      /** Only measure (sizes, and the written files' accuracy): no files are sent. */
+      check?: boolean;
       /** How the retrained model was retrained, for the file's metadata (absent: pruned only). */
       retraining?: Record<string, unknown>;
     } & PruneParams)

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import type { WeightFormat } from '../../worker/protocol';
 import { useStudio } from '../state/context';
 import {
+  checkExport,
+  exportKey,
   exportedSizes,
   exportedTrained,
   exportFileName,
@@ -10,7 +12,7 @@ import {
   WEIGHT_CHOICES,
   type Packaging,
 } from '../state/exporter';
-import { bytes, count, sparsityPct } from '../state/format';
+import { bytes, count, pct, points, sparsityPct } from '../state/format';
 import { currentTrained } from '../state/retrain';
 import { currentSpeed } from '../state/speed';
 import { ErrorMessage } from './ErrorMessage';
@@ -26,6 +28,26 @@ function save(name: string, blob: Blob): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+type Quality = { accuracy: number | null; agreement: number };
+
+/** The written files' accuracy in words, against the readout's (float32, zeroed) numbers. */
+function writtenWords(written: Quality | null, shown: Quality | null, weights: WeightFormat, slim: boolean) {
+  const what = `${weights}${slim ? ', slim' : ''}`;
+  if (!written) return `As written (${what}): the readout's model, ${shown ? measureWords(shown) : ''}`;
+  const delta =
+    shown === null
+      ? ''
+      : written.accuracy !== null && shown.accuracy !== null
+        ? ` (${points(written.accuracy - shown.accuracy)} against the readout)`
+        : ` (${points(written.agreement - shown.agreement)} against the readout)`;
+  return `As written (${what}), loaded as stock TF.js loads it: ${measureWords(written)}${delta}`;
+}
+
+const measureWords = (q: Quality) =>
+  q.accuracy !== null
+    ? `accuracy ${pct(q.accuracy)}, agreement ${pct(q.agreement)}`
+    : `agreement ${pct(q.agreement)}`;
 
 export function ExportBox() {
   const [state, studio] = useStudio();
@@ -45,6 +67,19 @@ export function ExportBox() {
   const [packaging, setPackaging] = useState<Packaging>('zip');
   const sizes = exportedSizes(state);
   const speed = currentSpeed(state);
+  const key = ready ? exportKey(state, weights, slim) : '';
+  const check = ex.check && ex.check.key === key ? ex.check : null;
+  /** The readout's numbers: what the written files are compared against. */
+  const shown = trained ? trained.retrained : (state.pruned?.eval ?? null);
+  // A quantised or slim choice is checked at once: its accuracy is what the choice is about.
+  const choose = (w: WeightFormat, sl: boolean) => {
+    setWeights(w);
+    setSlim(sl);
+    if (ready && (w !== 'float32' || sl)) {
+      const s = studio.getState();
+      if (s.exported.check?.key !== exportKey(s, w, sl)) void checkExport(studio, w, sl);
+    }
+  };
   return (
     <div className="export">
       <label className="field inline">
@@ -53,7 +88,7 @@ export function ExportBox() {
           data-testid="export.weights"
           value={weights}
           disabled={ex.busy}
-          onChange={(e) => setWeights(e.target.value as WeightFormat)}
+          onChange={(e) => choose(e.target.value as WeightFormat, slim)}
         >
           {WEIGHT_CHOICES.map((c) => (
             <option key={c.key} value={c.key}>
@@ -68,7 +103,7 @@ export function ExportBox() {
           data-testid="export.slim"
           checked={slim}
           disabled={ex.busy}
-          onChange={(e) => setSlim(e.target.checked)}
+          onChange={(e) => choose(weights, e.target.checked)}
         />
         Physically smaller model (zeroed channels removed)
         <span className="hint" data-testid="export.slim-params" data-value={speed?.params.slim}>
@@ -111,6 +146,32 @@ export function ExportBox() {
               : `${exportFileName(state, weights, slim)}.json + ${weights} weights`)
           : 'available once pruned'}
       </span>
+      <div className="export-check">
+        <button
+          type="button"
+          className="button small"
+          data-testid="export.check"
+          disabled={!ready || ex.busy || !!check?.busy}
+          onClick={() => void checkExport(studio, weights, slim)}
+        >
+          {check?.busy ? 'Checking…' : 'Check before download'}
+        </button>
+        {check && !check.busy && !check.error && (
+          <span
+            className="hint"
+            data-testid="export.check-result"
+            data-accuracy={check.written?.accuracy ?? shown?.accuracy ?? undefined}
+            data-agreement={check.written?.agreement ?? shown?.agreement}
+            data-raw={check.rawBytes}
+            data-gzip={check.gzipBytes}
+            data-params={check.totalParams}
+          >
+            {writtenWords(check.written ?? null, shown, weights, slim)}: {count(check.totalParams ?? 0)}{' '}
+            parameters, {bytes(check.rawBytes ?? 0)} raw, {bytes(check.gzipBytes ?? 0)} gzipped.
+          </span>
+        )}
+        {check?.error && <ErrorMessage error={check.error} title="Check failed." />}
+      </div>
       {available && (
         <label className="check">
           <input
@@ -135,7 +196,11 @@ export function ExportBox() {
           Saved {ex.slim ? 'the physically smaller model' : `${sparsityPct(ex.achievedSparsity ?? 0)} sparse`}{' '}
           with {savedAs} weights
           {ex.totalParams !== undefined ? `, ${count(ex.totalParams)} parameters` : ''}: {bytes(sizes.raw)}{' '}
-          raw, {bytes(sizes.gzip)} gzipped. If the browser held a file back:{' '}
+          raw, {bytes(sizes.gzip)} gzipped
+          {ex.written
+            ? `; as written, ${ex.written.accuracy !== null ? `accuracy ${pct(ex.written.accuracy)}` : `agreement ${pct(ex.written.agreement)}`}`
+            : ''}
+          . If the browser held a file back:{' '}
           {ex.files.map((f, i) => (
             <span key={f.name}>
               {i > 0 && ' · '}

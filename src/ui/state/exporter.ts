@@ -77,20 +77,20 @@ export function exportWords(state: StudioState): string {
  * Asks the worker for the files of the current setting, with the float32 weights written as
  * `weights`, and (`slim`) with the zeroed channels removed; also keeps links to them in the state.
  */
-export async function exportPruned(
-  studio: Studio,
-  weights: WeightFormat = 'float32',
-  slim = false,
-  packaging: Packaging = 'loose',
-): Promise<{ name: string; blob: Blob }[] | null> {
-  const state = studio.getState();
+/** What a download depends on: a check of other settings does not describe it. */
+export function exportKey(state: StudioState, weights: WeightFormat, slim: boolean): string {
+  const t = exportedTrained(state);
+  const what = t
+    ? `trained:${t.resultId}`
+    : `${state.method}|${state.sparsity}|${state.seed}|${state.propagate}`;
+  return `${what}|${weights}|${slim}`;
+}
+
+function exportRequest(state: StudioState, weights: WeightFormat, slim: boolean, name: string) {
   const { method, sparsity, seed, propagate } = state;
-  for (const f of state.exported.files) URL.revokeObjectURL(f.url);
-  studio.set({ exported: { ...state.exported, files: [], busy: true, error: null } });
-  const name = exportFileName(state, weights, slim);
   const trained = exportedTrained(state);
-  const r = await studio.client.call<'export'>({
-    type: 'export',
+  return {
+    type: 'export' as const,
     method,
     sparsity,
     seed,
@@ -104,7 +104,53 @@ export async function exportPruned(
           retraining: { tag: trainedTag(trained), description: describeTrained(trained) },
         }
       : {}),
-  }).done;
+  };
+}
+
+/**
+ * "Check before download": the worker writes the files as the download would, loads them back as
+ * stock tfjs does and evaluates them; only the sizes and the accuracy come back.
+ */
+export async function checkExport(studio: Studio, weights: WeightFormat, slim: boolean): Promise<void> {
+  const state = studio.getState();
+  const key = exportKey(state, weights, slim);
+  const setCheck = (c: NonNullable<StudioState['exported']['check']>) =>
+    studio.set({ exported: { ...studio.getState().exported, check: c } });
+  setCheck({ key, busy: true, error: null });
+  const req = { ...exportRequest(state, weights, slim, exportFileName(state, weights, slim)), check: true };
+  const r = await studio.client.call<'export'>(req).done;
+  if (studio.getState().exported.check?.key !== key) return;
+  if (r.kind !== 'ok') {
+    const error: UserError =
+      r.kind === 'error'
+        ? r.error
+        : { where: 'export', code: 'cancelled', message: 'The check was interrupted; try again.' };
+    setCheck({ key, busy: false, error });
+    return;
+  }
+  const res = r.event.result;
+  setCheck({
+    key,
+    busy: false,
+    error: null,
+    rawBytes: res.rawBytes,
+    gzipBytes: res.gzipBytes,
+    totalParams: res.totalParams,
+    written: res.written,
+  });
+}
+
+export async function exportPruned(
+  studio: Studio,
+  weights: WeightFormat = 'float32',
+  slim = false,
+  packaging: Packaging = 'loose',
+): Promise<{ name: string; blob: Blob }[] | null> {
+  const state = studio.getState();
+  for (const f of state.exported.files) URL.revokeObjectURL(f.url);
+  studio.set({ exported: { ...state.exported, files: [], busy: true, error: null } });
+  const name = exportFileName(state, weights, slim);
+  const r = await studio.client.call<'export'>(exportRequest(state, weights, slim, name)).done;
   if (r.kind !== 'ok') {
     const error: UserError =
       r.kind === 'error'
@@ -138,6 +184,7 @@ export async function exportPruned(
         }));
   studio.set({
     exported: {
+      ...studio.getState().exported,
       busy: false,
       error: null,
       files: files.map((f) => ({ name: f.name, url: URL.createObjectURL(f.blob), bytes: f.blob.size })),
@@ -145,6 +192,7 @@ export async function exportPruned(
       achievedSparsity: res.achievedSparsity,
       totalParams: res.totalParams,
       slim: res.slim,
+      written: res.written,
     },
   });
   return files;

@@ -91,6 +91,21 @@ export interface ExportView {
   totalParams?: number;
   /** The last download was the physically smaller model (zeroed channels removed). */
   slim?: boolean;
+  /** The last download's files as stock tfjs loads them, on the evaluation points (quantised or slim). */
+  written?: { accuracy: number | null; agreement: number } | null;
+  /** "Check before download": what the files of `key` would be, without saving them. */
+  check?: ExportCheck | null;
+}
+
+export interface ExportCheck {
+  /** The settings checked (exportKey): shown only while they are still the current ones. */
+  key: string;
+  busy: boolean;
+  error: UserError | null;
+  rawBytes?: number;
+  gzipBytes?: number;
+  totalParams?: number;
+  written?: { accuracy: number | null; agreement: number } | null;
 }
 
 export interface StudioState {

@@ -2,12 +2,12 @@
 // tfjs: a different (slim, quantised) model scores as that model, not as the session's own.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PruningSession } from '../core';
-import { exportModel } from '../core/export/model';
-import { shrinkModel } from '../core/structured/shrink';
-import { batchFor, channelCnn } from '../test-support/models';
-import { useBackend } from '../test-support/tf-node';
-import { evaluateFiles } from './written-eval';
+import { PruningSession } from '../session';
+import { exportModel } from './model';
+import { shrinkModel } from '../structured/shrink';
+import { batchFor, channelCnn } from '../../test-support/models';
+import { useBackend } from '../../test-support/tf-node';
+import { evaluateFiles } from './written';
 
 let session: PruningSession;
 let model: tf.LayersModel;

@@ -1,10 +1,11 @@
 // The accuracy of a written model as a user's stock tfjs will see it: the files loaded back from
 // memory by tf.loadLayersModel (which dequantises them itself), evaluated on the session's points.
-// Used where the written model is not the session's own (the slim model has other shapes).
+// The app checks a download with it, and the CLI a slim model (not the session's: other shapes).
 import * as tf from '@tensorflow/tfjs';
-import type { PruningSession } from '../core';
-import type { NamedBytes } from '../core/types';
-import { SippError } from '../core/util/errors';
+import type { PruningSession } from '../session';
+import type { LongCallOptions } from '../types';
+import type { NamedBytes } from '../types';
+import { SippError } from '../util/errors';
 
 interface Manifest {
   modelTopology: object;
@@ -38,10 +39,14 @@ export async function loadWritten(files: NamedBytes[]): Promise<tf.LayersModel> 
 }
 
 /** Accuracy and agreement (with the session's dense model) of the files as written. */
-export async function evaluateFiles(session: PruningSession, files: NamedBytes[]) {
+export async function evaluateFiles(
+  session: PruningSession,
+  files: NamedBytes[],
+  opts: LongCallOptions = {},
+) {
   const model = await loadWritten(files);
   try {
-    const e = await session.evaluateInPlace({}, model);
+    const e = await session.evaluateInPlace(opts, model);
     return { accuracy: e.accuracy, agreement: e.agreement };
   } finally {
     model.dispose();
