@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Event, Request, WeightFormat } from '../../worker/protocol';
 import { WEIGHT_FORMATS } from '../../worker/protocol';
-import { exportedSizes, exportFileName, exportPruned, WEIGHT_CHOICES } from './exporter';
+import {
+  checkExport,
+  exportedSizes,
+  exportFileName,
+  exportKey,
+  exportPruned,
+  WEIGHT_CHOICES,
+} from './exporter';
 import { initialState } from './initial';
 import type { Studio } from './studio';
 import type { StudioState } from './types';
@@ -41,6 +48,8 @@ function fakeStudio() {
             totalParams: 100,
             achievedSparsity: 0.9,
             slim: !!req.slim,
+            written: weights === 'uint8' ? { accuracy: 0.9, agreement: 0.95 } : null,
+            check: !!req.check,
           },
         };
         return { id: 1, done: Promise.resolve({ kind: 'ok', event }), cancel() {}, stop() {} };
@@ -77,6 +86,21 @@ describe('export weight format', () => {
     expect(sent[0]).toMatchObject({ weights: 'float32', name: 'lenet.wt-90.0pct' });
     expect(exportFileName(state())).toBe('lenet.wt-90.0pct');
     expect(exportedSizes(state())).toEqual({ raw: 430, gzip: 77 });
+  });
+
+  it('checks a choice without saving: sizes and accuracy as written, for these settings only', async () => {
+    const { studio, sent, state } = fakeStudio();
+    await checkExport(studio, 'uint8', true);
+    expect(sent[0]).toMatchObject({ type: 'export', weights: 'uint8', slim: true, check: true });
+    const check = state().exported.check!;
+    expect(check).toMatchObject({ busy: false, error: null, rawBytes: 130, gzipBytes: 77 });
+    expect(check.written).toEqual({ accuracy: 0.9, agreement: 0.95 });
+    expect(check.key).toBe(exportKey(state(), 'uint8', true));
+    // No files were kept: nothing to download from a check.
+    expect(state().exported.files).toEqual([]);
+    expect(exportKey(state(), 'uint8', false)).not.toBe(check.key);
+    studio.set({ sparsity: 0.8 });
+    expect(exportKey(state(), 'uint8', true)).not.toBe(check.key);
   });
 
   it('offers every format the worker knows, float32 first', () => {

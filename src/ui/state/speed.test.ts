@@ -47,6 +47,8 @@ function fakeStudio() {
         totalParams: req.slim ? 20000 : 61706,
         achievedSparsity: 0.5,
         slim: !!req.slim,
+        written: null,
+        check: !!req.check,
       },
     };
   };
