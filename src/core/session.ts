@@ -21,7 +21,7 @@ import { SippPlan, type HybridDecision } from './prune/sipp';
 import { uniformSparsify } from './baselines/uniform';
 import { budgetFor, searchBudget, type SizeModel } from './prune/budget';
 import { unreachableReason } from './prune/unreachable';
-import { ChannelPlan } from './structured/plan';
+import { ChannelPlan, isChannelMethod } from './structured/plan';
 import { checkpoint } from './util/progress';
 
 import type { Evaluation, LayerReport, PruneOptions, PruneResult, SessionInit } from './session-types';
@@ -170,6 +170,12 @@ export class PruningSession {
         );
     }
     if (methods.includes('snip') && !this.snip) this.snip = await this.snipScores(opts);
+    // PFP's channel scores ride on the max pass just made: computed now, the first prune is quick.
+    if (methods.some((m) => isChannelMethod(m) && m.startsWith('pfp'))) this.channelPlan().channelScores();
+  }
+
+  private channelPlan(): ChannelPlan {
+    return (this.channels ??= new ChannelPlan(this.layerWeights(), () => this.sens.get('max')));
   }
 
   /** Labels for S: the batch's, or the original model's predictions when unlabeled (§7). */
@@ -249,8 +255,7 @@ export class PruningSession {
       case 'uniform':
         return { kernels: uniformSparsify(layers, budget, seededRandom(seed)) };
       default: // the structured methods, src/core/structured (one shared max-sensitivity pass)
-        this.channels ??= new ChannelPlan(layers, () => this.sens.get('max'));
-        return { kernels: this.channels.sparsify(method, budget, seededRandom(seed)) };
+        return { kernels: this.channelPlan().sparsify(method, budget, seededRandom(seed)) };
     }
   }
 
