@@ -126,3 +126,24 @@ export function unprunedResult(
     overrides: none,
   };
 }
+
+/** Parameters and non-zero parameters of every layer, with `overrides` applied. */
+export function layerReport(
+  info: ModelInfo,
+  book: WeightBook,
+  overrides: Map<number, Float32Array> = new Map(),
+): LayerReport[] {
+  return info.layers.map((L, i) => {
+    const vars = book.layerVars[i].filter((vi) => book.isParam[vi]);
+    const nonzero = vars.reduce((s, vi) => s + countNonzero(overrides.get(vi) ?? book.original[vi]), 0);
+    const r: LayerReport = {
+      name: L.key,
+      className: L.className,
+      params: L.params,
+      nonzero,
+      prunable: L.prunable,
+    };
+    if (L.skippedReason) r.skippedReason = L.skippedReason;
+    return r;
+  });
+}

@@ -1,5 +1,6 @@
 // The shapes PruningSession takes and returns (session.ts re-exports them).
 import type { LongCallOptions, MethodKey } from './types';
+import type { LayerLimits, ResolvedLimits } from './prune/limits';
 import type { SensitivityKernel } from './sensitivity/kernel';
 import type { HybridDecision } from './prune/sipp';
 
@@ -15,6 +16,8 @@ export interface PruneOptions extends LongCallOptions {
   seed?: number;
   /** §5.4: zero every parameter whose loss gradient on S is exactly 0. */
   propagate?: boolean;
+  /** Layers left dense or capped (prune/limits.ts); the budget is spent on the others. */
+  limits?: LayerLimits;
 }
 
 export interface LayerReport {
@@ -49,6 +52,8 @@ export interface PruneResult {
   /** Every variable whose value differs from the original: index into the clone's weights -> value. */
   overrides: Map<number, Float32Array>;
   hybrid?: HybridDecision;
+  /** The per-layer limits it was held to (absent: none). */
+  limits?: ResolvedLimits['asked'];
 }
 
 export interface Evaluation {

@@ -13,7 +13,8 @@ import { lossGradients } from './evaluate/gradients';
 import { samplesPerChunk } from './memory/chunks';
 import type { HostSamples } from './memory/samples';
 import { METHODS } from './methods';
-import { unprunedResult, WeightBook } from './session-state';
+import { layerReport, unprunedResult, WeightBook } from './session-state';
+import { applyLimits, keptByLimits, limitAxis, magnitude, resolveLimits } from './prune/limits';
 import type { LayerWeights } from './prune/layout';
 import { countNonzero } from './prune/layout';
 import { keepTop, randomRanking, rankByScore, type Ranking } from './prune/global-topk';
@@ -280,11 +281,16 @@ export class PruningSession {
     // floor, e.g. weights of zero sensitivity, must not turn 0 % into 27 %).
     if (sparsity === 0 && !opts.propagate)
       return unprunedResult(method, seed, this.book, size, this.layerReport(new Map()));
+    const limits = resolveLimits(opts.limits, this.layerWeights());
     await this.prepare([method], opts);
     const progress = new StageProgress('prune', 1, opts.onProgress);
+    const scores = (li: number) =>
+      (method === 'snip' ? this.snip?.[li] : this.sens.get('max')?.[li]) ??
+      magnitude(this.layerWeights()[li]);
     const run = async (budget: number) => {
       await checkpoint(opts);
       const r = this.sparsify(method, budget, seed);
+      if (limits) r.kernels = applyLimits(r.kernels, this.layerWeights(), limits, scores, limitAxis(method));
       const overrides = new Map<number, Float32Array>(
         r.kernels.map((k, li) => [this.book.kernelVar[li], this.book.toStored(li, k)]),
       );
@@ -293,10 +299,9 @@ export class PruningSession {
     };
     const kr = 1 - sparsity;
     // A prefix cut keeps exactly B; channel allocations estimate their size (pfp-algorithm.md §2.2).
-    const exact = !METHODS[method].random && !METHODS[method].structured && !opts.propagate;
-    const yieldGuess = exact
-      ? 1
-      : await this.budgetYield(`${method}:${seed}:${!!opts.propagate}`, kr, size, run);
+    const exact = !METHODS[method].random && !METHODS[method].structured && !opts.propagate && !limits;
+    const key = `${method}:${seed}:${!!opts.propagate}:${limits ? JSON.stringify(limits.asked) : ''}`;
+    const yieldGuess = exact ? 1 : await this.budgetYield(key, kr, size, run);
     const first = Math.round(budgetFor(kr, size) / yieldGuess);
     const search = await searchBudget(kr, size, run, 30, first);
     progress.finish();
@@ -320,6 +325,7 @@ export class PruningSession {
         size,
         structured: !!METHODS[method].structured,
         withinTolerance: search.withinTolerance,
+        keptByLimits: limits ? keptByLimits(this.layerWeights(), limits) : 0,
       }),
       budget: search.best.budget,
       trials: search.trials,
@@ -329,6 +335,7 @@ export class PruningSession {
       kernels,
       overrides: value.overrides,
       hybrid: value.hybrid,
+      ...(limits ? { limits: limits.asked } : {}),
     };
   }
 
@@ -383,22 +390,7 @@ export class PruningSession {
   }
 
   layerReport(overrides: Map<number, Float32Array> = new Map()): LayerReport[] {
-    return this.info.layers.map((L, i) => {
-      const vars = this.book.layerVars[i].filter((vi) => this.book.isParam[vi]);
-      const nonzero = vars.reduce(
-        (s, vi) => s + countNonzero(overrides.get(vi) ?? this.book.original[vi]),
-        0,
-      );
-      const r: LayerReport = {
-        name: L.key,
-        className: L.className,
-        params: L.params,
-        nonzero,
-        prunable: L.prunable,
-      };
-      if (L.skippedReason) r.skippedReason = L.skippedReason;
-      return r;
-    });
+    return layerReport(this.info, this.book, overrides);
   }
 
   /** Accuracy (or agreement with the original) on the evaluation points; null result = the dense model. */

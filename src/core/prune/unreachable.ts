@@ -10,15 +10,25 @@ export function unreachableReason(opts: {
   size: SizeModel;
   structured: boolean;
   withinTolerance: boolean;
+  /** Kernel weights that excluded and capped layers keep (prune/limits.ts), whatever the method does. */
+  keptByLimits?: number;
 }): string | null {
   const { methodName, target, achieved, size, structured } = opts;
   if (opts.withinTolerance) return null;
+  const limited = opts.keptByLimits ?? 0;
   // Even with every prunable kernel weight gone, the fixed parameters stay.
   const ceiling = 1 - size.fixedNonzero / size.originalNonzero;
   if (target > ceiling)
     return (
       `The parameters that are not pruned (biases, BatchNorm, skipped layers) are ${pct(1 - ceiling)} ` +
       `of the model, so at most ${pct(ceiling)} sparsity is possible; the nearest reached is ${pct(achieved)}.`
+    );
+  const limitCeiling = 1 - (size.fixedNonzero + limited) / size.originalNonzero;
+  if (limited > 0 && target > limitCeiling)
+    return (
+      `The excluded and capped layers keep ${pct(limited / size.originalNonzero)} ` +
+      `of the model's parameters, so at most ${pct(limitCeiling)} sparsity is possible with these limits; ` +
+      `the nearest reached is ${pct(achieved)}.`
     );
   if (structured)
     return (
