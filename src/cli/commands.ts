@@ -36,6 +36,7 @@ import { macsPerSample, measureLatency, shrinkModel } from '../core/structured/s
 import { startBackend, type CliBackend } from './backend';
 import { readBatchFiles, readModelFiles } from './files';
 import { evaluateFiles } from '../core/export/written';
+import type { LayerLimits } from '../core/prune/limits';
 
 export interface CommonArgs {
   model: string;
@@ -48,6 +49,8 @@ export interface CommonArgs {
   onProgress?: ProgressFn;
   /** Lines for the user before long stages (stderr; absent with --json). */
   info?: (line: string) => void;
+  /** --exclude, --max-layer-sparsity: layers left dense or capped (every prune of the command). */
+  limits?: LayerLimits;
 }
 
 const mb = (b: number) =>
@@ -138,6 +141,35 @@ export async function evaluateWritten(session: PruningSession, r: PruneResult, w
   if (weights === 'float32') return null;
   const e = await session.evaluate(quantizedResult(session, r, weights));
   return { accuracy: e.accuracy, agreement: e.agreement };
+}
+
+/**
+ * `--exclude fc1,fc2` and `--max-layer-sparsity fc1=0.8,conv2=0.5`: layer names as the model
+ * spells them (checked against its prunable layers when the session prunes).
+ */
+export function parseLimits(exclude?: string, caps?: string): LayerLimits | undefined {
+  if (exclude === undefined && caps === undefined) return undefined;
+  const names = (exclude ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const maxSparsity: Record<string, number> = {};
+  for (const part of (caps ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = part.lastIndexOf('=');
+    const value = at > 0 ? Number(part.slice(at + 1)) : NaN;
+    if (at <= 0 || part.slice(at + 1).trim() === '' || !Number.isFinite(value))
+      throw new SippError(
+        'bad-argument',
+        `--max-layer-sparsity takes LAYER=FRACTION[,LAYER=FRACTION...] (e.g. fc1=0.8), got '${part}'`,
+      );
+    maxSparsity[part.slice(0, at).trim()] = value;
+  }
+  if (names.length === 0 && Object.keys(maxSparsity).length === 0)
+    throw new SippError('bad-argument', '--exclude and --max-layer-sparsity need at least one layer name');
+  return { exclude: names, maxSparsity };
 }
 
 /** `--structured pfp:0.5`: a structured method and its own target sparsity. */
@@ -234,7 +266,7 @@ export async function runPrune(
     const first = args.structured;
     const sensitivityPlan = await prepareSession(session, [first ? first.method : args.method], args, timer);
     const dense = await timer.time('evaluateDense', () => session.evaluate(null));
-    const opts = { seed: args.seed, propagate: args.propagate };
+    const opts = { seed: args.seed, propagate: args.propagate, limits: args.limits };
     const { r, step } = await timer.time('prune', async () => {
       if (!first) return { r: await session.prune(args.method, args.sparsity, opts), step: null };
       const c = await pruneCombined(
@@ -322,6 +354,7 @@ export async function runPrune(
       sensitivityPlan,
       seed: args.seed,
       propagated: r.propagated,
+      limits: r.limits ?? null,
       budgetTrials: r.trials,
       layers: r.layers,
       ...(slim ? slim.facts : {}),
@@ -394,7 +427,10 @@ export async function runSweep(
     const dense = await timer.time('evaluateDense', () => session.evaluate(null));
     const curves: Record<string, Omit<SweepPoint, 'method'>[]> = {};
     await timer.time('sweep', async () => {
-      for await (const p of sweep(session, args.methods, args.sparsities, { seed: args.seed })) {
+      for await (const p of sweep(session, args.methods, args.sparsities, {
+        seed: args.seed,
+        limits: args.limits,
+      })) {
         const { method, ...rest } = p;
         (curves[method] ??= []).push(rest);
         args.onPoint?.(p);
@@ -405,6 +441,7 @@ export async function runSweep(
       model: args.model,
       dense: { accuracy: dense.accuracy, agreement: 1 },
       curves,
+      limits: args.limits ?? null,
       ...sessionFacts(session),
       sensitivityPlan,
       seed: args.seed,

@@ -13,6 +13,7 @@ import {
 import {
   parseMethod,
   parseSparsity,
+  parseLimits,
   parseStructured,
   parseWeightFormat,
   runPrune,
@@ -34,7 +35,7 @@ const HELP = `sipp-studio: prune TensorFlow.js layers models with SiPP, headless
 Usage:
   sipp-studio prune --model <model.json> --batch <file> --sparsity <0..1> --method <method> --out <dir>
                     [--points N] [--seed N] [--propagate] [--quantize float16|uint8|uint16] [--slim]
-                    [--structured <method>:<0..1>] [--json]
+                    [--structured <method>:<0..1>] [--exclude L1,L2] [--max-layer-sparsity L=0.8,...] [--json]
   sipp-studio sweep --model <model.json> --batch <file> --methods sipp,wt,snip --sparsities 0.5,0.8,0.9
                     [--points N] [--seed N] [--json]
   sipp-studio sensitivities --model <model.json> --batch <file> --out <file.npz> [--points N] [--reduction mean|max]
@@ -69,6 +70,12 @@ Common options:
                        E.g. --method sipp --sparsity 0.9 --structured pfp:0.5. --json adds structured
                        {method, targetSparsity, achievedSparsity, accuracy, agreement}: the channel step
                        alone; the top-level numbers are both steps. Works with --slim and --quantize
+  --exclude L1,L2      prune, sweep, finetune, cascade, lottery: leave these layers (names as in the
+                       model; nested: outer/inner) exactly as trained; the target sparsity is still of the
+                       whole model, so the other layers are pruned harder. --json reports limits
+  --max-layer-sparsity L=F,...  the same, but layer L may be at most F zero (0 <= F < 1); a structured
+                       method gets whole channels back. A target the limits cannot allow is reported
+                       (withinTolerance: false, unreachable says why)
   --quantize Q         prune, finetune, cascade, lottery: write the float32 weights as float16 (2 bytes,
                        round to nearest even; beyond ±65504 written as ±65504 and said), uint8 (1 byte) or
                        uint16 (2 bytes, affine per tensor: value = q * scale + min, |error| <= scale / 2),
@@ -157,6 +164,8 @@ async function main(argv: string[]): Promise<number> {
       distill: { type: 'string' },
       quantize: { type: 'string' },
       structured: { type: 'string' },
+      exclude: { type: 'string' },
+      'max-layer-sparsity': { type: 'string' },
       pruned: { type: 'string' },
       propagate: { type: 'boolean' },
       slim: { type: 'boolean' },
@@ -199,7 +208,13 @@ async function main(argv: string[]): Promise<number> {
       ? progressPrinter((t) => process.stderr.write(t), { tty: !!process.stderr.isTTY, hint })
       : undefined,
     info: showProgress ? (line: string) => process.stderr.write(`${line}\n`) : undefined,
+    limits: parseLimits(values.exclude, values['max-layer-sparsity']),
   };
+  if (common.limits && !['prune', 'sweep', 'finetune', 'cascade', 'lottery'].includes(cmd))
+    throw new SippError(
+      'bad-argument',
+      `--exclude and --max-layer-sparsity are options of prune, sweep, finetune, cascade and lottery, not of ${cmd}`,
+    );
   let result: Record<string, unknown>;
   const retrain = (): RetrainArgs => {
     const split = numOpt(values.split, 'split');

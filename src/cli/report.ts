@@ -28,6 +28,22 @@ export function printReport(r: Record<string, unknown>): void {
       'achieved sparsity',
       `${pct(r.achievedSparsity)}${r.withinTolerance ? '' : '  (nearest achievable)'}`,
     );
+    if (r.unreachable) line('why', r.unreachable);
+    const limits = r.limits as { exclude: string[]; maxSparsity: Record<string, number> } | null;
+    const note = (name: string) =>
+      limits?.exclude.includes(name)
+        ? 'excluded (as trained)'
+        : limits && name in limits.maxSparsity
+          ? `pruned, at most ${pct(limits.maxSparsity[name])} zero`
+          : 'pruned';
+    if (limits)
+      line(
+        'layer limits',
+        [
+          ...limits.exclude.map((n) => `${n} excluded`),
+          ...Object.entries(limits.maxSparsity).map(([n, v]) => `${n} at most ${pct(v)} zero`),
+        ].join(', '),
+      );
     line('prunable sparsity', pct(r.prunableSparsity));
     line('non-zero parameters', `${r.nonzeroParams} of ${r.totalParams}`);
     line('accuracy before', pct(r.accuracyBefore));
@@ -65,7 +81,7 @@ export function printReport(r: Record<string, unknown>): void {
           L.className.padEnd(20) +
           String(L.params).padStart(10) +
           String(L.nonzero).padStart(10) +
-          `  ${L.prunable ? 'pruned' : (L.skippedReason ?? '')}`,
+          `  ${L.prunable ? note(L.name) : (L.skippedReason ?? '')}`,
       );
   } else if (r.command === 'report') {
     line('pruned', r.pruned);

@@ -233,6 +233,7 @@ function header(command: string, protocol: string, args: RetrainArgs, o: Opened,
     accuracyBefore: dense.accuracy,
     ...sessionFacts(o.session),
     seed: args.seed,
+    limits: args.limits ?? null,
   };
 }
 
@@ -259,6 +260,7 @@ export async function runFinetune(args: RetrainArgs & { sparsity: number }) {
       fineTune(o.session, o.train, args.method, args.sparsity, {
         settings: o.settings,
         seed: args.seed,
+        limits: args.limits,
         onProgress: args.onProgress,
         onEpoch: (e) => args.log?.(epochLine('', e)),
       }),
@@ -306,6 +308,7 @@ export async function runCascade(args: RetrainArgs & { sparsities: number[] }) {
       cascade(o.session, o.train, args.method, args.sparsities, {
         settings: o.settings,
         seed: args.seed,
+        limits: args.limits,
         onProgress: args.onProgress,
         onEpoch: (e) => args.log?.(epochLine(`step ${e.step + 1}/${n}  `, e)),
         onStepDone: async (s) => {
@@ -354,6 +357,7 @@ export async function runLottery(args: RetrainArgs & { sparsity: number; init: s
       lottery(o.session, o.train, initModel, args.method, args.sparsity, {
         settings: o.settings,
         seed: args.seed,
+        limits: args.limits,
         initSource: args.init,
         onProgress: args.onProgress,
         onEpoch: (e) => args.log?.(epochLine(`${e.arm ?? ''}  `, e)),

@@ -1,5 +1,6 @@
 import type { LongCallOptions, MethodKey } from '../types';
 import type { PruningSession } from '../session';
+import type { LayerLimits } from '../prune/limits';
 import { checkpoint } from '../util/progress';
 
 export interface SweepPoint {
@@ -14,6 +15,7 @@ export interface SweepPoint {
 export interface SweepOptions extends LongCallOptions {
   seed?: number;
   propagate?: boolean;
+  limits?: LayerLimits;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function* sweep(
       const r = await session.prune(method, sparsity, {
         seed: opts.seed,
         propagate: opts.propagate,
+        limits: opts.limits,
         signal: opts.signal,
       });
       const e = await session.evaluate(r, { signal: opts.signal });

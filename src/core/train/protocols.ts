@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { formatBytes, passBytes, samplesPerChunk, workingBudgetBytes } from '../memory/chunks';
 import type { LongCallOptions, MethodKey } from '../types';
 import type { PruneResult, PruningSession } from '../session';
+import type { LayerLimits } from '../prune/limits';
 import type { TrainingSet } from '../data/training';
 import { SippError } from '../util/errors';
 import {
@@ -33,6 +34,8 @@ export interface RetrainOptions extends LongCallOptions {
   settings?: Partial<TrainSettings>;
   /** Pruning seed (sampling methods). */
   seed?: number;
+  /** Per-layer limits of every prune (prune/limits.ts). */
+  limits?: LayerLimits;
   onEpoch?: (e: EpochReport & { step: number; arm?: string }) => void;
   /** Per training step; `cascadeStep` is the cascade step index (0 for one-shot and lottery arms). */
   onTrainStep?: (s: StepReport & { cascadeStep: number; arm?: string }) => void;
@@ -121,6 +124,7 @@ async function pruneAndRetrain(
   const t0 = performance.now();
   const r = await session.prune(method, sparsity, {
     seed: opts.seed,
+    limits: opts.limits,
     signal: opts.signal,
     onProgress: opts.onProgress,
   });
@@ -244,6 +248,7 @@ export async function lottery(
   const theta0 = initialValues(session, await readInit(initModel), opts.initSource ?? 'initial weights');
   const r = await session.prune(method, sparsity, {
     seed: opts.seed,
+    limits: opts.limits,
     signal: opts.signal,
     onProgress: opts.onProgress,
   });
