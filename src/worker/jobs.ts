@@ -55,7 +55,8 @@ export function throttled(id: number, post: Post, ms = 50): (p: Progress) => voi
   };
 }
 
-const keyOf = (p: PruneParams) => `${p.method}|${p.sparsity}|${p.seed}|${!!p.propagate}`;
+const keyOf = (p: PruneParams) =>
+  `${p.method}|${p.sparsity}|${p.seed}|${!!p.propagate}|${p.limits ? JSON.stringify(p.limits) : ''}`;
 
 /** Curves wait while the slider moves: a point holds the model for up to half a second. */
 const SWEEP_YIELD_MS = 400;
@@ -143,7 +144,12 @@ export class Jobs {
     const key = keyOf(p);
     if (this.cache && this.cache.key === key && this.cache.generation === this.ws.generation)
       return this.cache.result;
-    const result = await s.prune(p.method, p.sparsity, { seed: p.seed, propagate: !!p.propagate, signal });
+    const result = await s.prune(p.method, p.sparsity, {
+      seed: p.seed,
+      propagate: !!p.propagate,
+      limits: p.limits,
+      signal,
+    });
     this.cache = { key, generation: this.ws.generation, result };
     return result;
   }
@@ -221,7 +227,10 @@ export class Jobs {
         ? []
         : ex.files.map((f) => ({
             name: f.name,
-            data: f.data.buffer.slice(f.data.byteOffset, f.data.byteOffset + f.data.byteLength) as ArrayBuffer,
+            data: f.data.buffer.slice(
+              f.data.byteOffset,
+              f.data.byteOffset + f.data.byteLength,
+            ) as ArrayBuffer,
           }));
       const event: Event = {
         type: 'exported',
@@ -290,7 +299,7 @@ export class Jobs {
           while (performance.now() - this.lastInteractive < SWEEP_YIELD_MS) await sleep(100);
           const point = await this.lock.run(PRIORITY.sweep, async () => {
             const s = session();
-            const r = await s.prune(method, sparsity, { seed: req.seed, signal });
+            const r = await s.prune(method, sparsity, { seed: req.seed, limits: req.limits, signal });
             const e = await s.evaluate(r, { signal });
             return {
               method,

@@ -8,6 +8,7 @@ import type { WeightFormat } from '../core/export/formats';
 import type { MethodKey, Progress } from '../core/types';
 import type { SanityWarning } from '../core/data/warnings';
 import type { PointCost } from './protocol-cost';
+import type { LayerLimits } from '../core/prune/limits';
 import type {
   EpochReport,
   LotteryArm,
@@ -21,6 +22,7 @@ export type { MethodKey, Progress, SanityWarning };
 export type { EpochReport, Protocol, StepReport, TrainSettings };
 export type { DistillMode, OptimizerKind, ScheduleKind } from '../core/train/types';
 export type { DenseCost, PointCost } from './protocol-cost';
+export type { LayerLimits };
 // core/train/types.ts holds constants and types only (no tfjs at run time): safe for the page.
 export {
   DEFAULT_CASCADE,
@@ -391,6 +393,8 @@ export interface PruneParams {
   seed: number;
   /** §5.4 (the CLI's --propagate): also zero every parameter whose loss gradient on S is 0. */
   propagate?: boolean;
+  /** Layers left dense or capped (the CLI's --exclude, --max-layer-sparsity). */
+  limits?: LayerLimits;
 }
 
 export type Request =
@@ -419,7 +423,14 @@ export type Request =
     } & PruneParams)
   /** Slim model of the slider's result, measured against the dense one (seconds: on demand only). */
   | ({ type: 'speed'; id: number } & PruneParams)
-  | { type: 'sweep'; id: number; methods: MethodKey[]; sparsities: number[]; seed: number }
+  | {
+      type: 'sweep';
+      id: number;
+      methods: MethodKey[];
+      sparsities: number[];
+      seed: number;
+      limits?: LayerLimits;
+    }
   | { type: 'cancel'; id: number; target: number }
   | { type: 'lose-device'; id: number }
   /** Replaces the training set; no files removes it. Files are transferred, not copied. */

@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import { useStudio } from '../state/context';
 import { count, pct } from '../state/format';
+import { hasLimits, limitsWords } from '../state/limits';
 import { currentSpeed } from '../state/speed';
+import { LimitCell } from './LimitCell';
 import { SensitivityHistogram } from './SensitivityHistogram';
 
 export function LayersPanel() {
-  const [state] = useStudio();
+  const [state, studio] = useStudio();
   const model = state.workspace?.model;
   const r = state.pruned;
   const hist = state.prepared?.histograms ?? [];
@@ -42,6 +44,7 @@ export function LayersPanel() {
               <th scope="col" className="bar-col">
                 <span className="visually-hidden">Kept versus pruned</span>
               </th>
+              <th scope="col">Limit</th>
             </tr>
           </thead>
           <tbody>
@@ -81,12 +84,35 @@ export function LayersPanel() {
                         <div className="kept-fill" style={{ width: `${100 * kept}%` }} />
                       </div>
                     </td>
+                    <td>
+                      {l.prunable && (
+                        <LimitCell
+                          layer={l.name}
+                          limits={state.limits}
+                          onChange={(x) => studio.setLimits(x)}
+                          disabled={!state.prepared}
+                        />
+                      )}
+                    </td>
                   </tr>
                 );
               })}
           </tbody>
         </table>
       </div>
+      {hasLimits(state.limits) && (
+        <p className="hint" data-testid="layers.limits">
+          Limits: {limitsWords(state.limits)}. The target sparsity is still of the whole model, so the other
+          layers are pruned harder; the curves and the download follow the limits.{' '}
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => studio.setLimits({ exclude: [], maxSparsity: {} })}
+          >
+            Remove all limits
+          </button>
+        </p>
+      )}
       {shown && (
         <div className="histogram">
           <div className="panel-head">

@@ -3,6 +3,13 @@
 import type { Call } from '../../worker/client';
 import type { MethodKey } from '../../worker/protocol';
 import { coarseToFine, pointKey, SPARSITY_GRID } from './curves';
+import { limitsParam } from './limits';
+import type { StudioState } from './types';
+
+const limitsOf = (s: StudioState) => {
+  const limits = limitsParam(s.limits);
+  return limits ? { limits } : {};
+};
 import type { Studio } from './studio';
 
 export class CurveRunner {
@@ -21,7 +28,7 @@ export class CurveRunner {
     if (methods.length === 0) return;
     const key = s.wsKey;
     const call = s.client.call<'sweep'>(
-      { type: 'sweep', methods, sparsities: coarseToFine(SPARSITY_GRID), seed },
+      { type: 'sweep', methods, sparsities: coarseToFine(SPARSITY_GRID), seed, ...limitsOf(s.getState()) },
       (e) => {
         if (this.call !== call) return;
         const c = s.getState().curves;

@@ -4,6 +4,7 @@
 import { zipSync } from 'fflate';
 import type { TrainedSummary, UserError, WeightFormat } from '../../worker/protocol';
 import { sparsityTag } from './format';
+import { pruneParams } from './limits';
 import { currentTrained, describeTrained, SHORT_METHOD, trainedTag } from './retrain';
 import type { Studio } from './studio';
 import type { StudioState } from './types';
@@ -82,19 +83,15 @@ export function exportKey(state: StudioState, weights: WeightFormat, slim: boole
   const t = exportedTrained(state);
   const what = t
     ? `trained:${t.resultId}`
-    : `${state.method}|${state.sparsity}|${state.seed}|${state.propagate}`;
+    : `${state.method}|${state.sparsity}|${state.seed}|${state.propagate}|${JSON.stringify(state.limits)}`;
   return `${what}|${weights}|${slim}`;
 }
 
 function exportRequest(state: StudioState, weights: WeightFormat, slim: boolean, name: string) {
-  const { method, sparsity, seed, propagate } = state;
   const trained = exportedTrained(state);
   return {
     type: 'export' as const,
-    method,
-    sparsity,
-    seed,
-    propagate,
+    ...pruneParams(state),
     name,
     weights,
     slim,

@@ -1,6 +1,7 @@
 // The state before anything has loaded.
 import type { MethodKey } from '../../worker/protocol';
 import { initialForm } from './retrain';
+import { NO_LIMITS } from './limits';
 import { IDLE_SPEED } from './speed';
 import type { JobView, RetrainView, StudioState } from './types';
 import type { StoredPreferences } from './preferences';
@@ -60,6 +61,7 @@ export function initialState(url: UrlSettings, prefs: StoredPreferences = {}): S
     sparsity: url.sparsity ?? 0.9,
     seed: url.seed ?? 0,
     propagate: url.propagate ?? false,
+    limits: NO_LIMITS,
     pruned: null,
     prunePending: false,
     pruneError: null,

@@ -3,6 +3,7 @@
 // slider setting and reads as stale once the slider (method, sparsity, seed, propagation) moves.
 import type { SpeedSummary, UserError } from '../../worker/protocol';
 import { count } from './format';
+import { pruneParams } from './limits';
 import type { Studio } from './studio';
 import type { StudioState } from './types';
 
@@ -54,10 +55,10 @@ export function speedWords(s: SpeedSummary): string {
 
 /** Asks the worker to measure the slider's setting; a newer request (or a new model) wins. */
 export async function measureSpeed(studio: Studio): Promise<void> {
-  const { method, sparsity, seed, propagate } = studio.getState();
+  const params = pruneParams(studio.getState());
   const key = studio.wsKey;
   studio.set({ speed: { ...studio.getState().speed, busy: true, error: null } });
-  const r = await studio.client.call<'speed'>({ type: 'speed', method, sparsity, seed, propagate }).done;
+  const r = await studio.client.call<'speed'>({ type: 'speed', ...params }).done;
   if (key !== studio.wsKey) return;
   const prev = studio.getState().speed;
   if (r.kind === 'ok') studio.set({ speed: { busy: false, result: r.event.speed, error: null } });

@@ -4,6 +4,7 @@
 import { EngineClient, type Call, type NamedBlob } from '../../worker/client';
 import { METHODS } from '../../worker/protocol';
 import type {
+  LayerLimits,
   BackendChoice,
   BackendInfo,
   MethodKey,
@@ -17,6 +18,7 @@ import { exportName, exportPruned } from './exporter';
 import { fetchDemoFiles, fetchDemoList } from './demo';
 import type { StudioState } from './types';
 import { IDLE_JOB, initialState } from './initial';
+import { NO_LIMITS, pruneParams } from './limits';
 import { Store } from './store';
 import { IDLE_SPEED, measureSpeed } from './speed';
 import { readUrl, writeUrl, type UrlSettings } from './url';
@@ -214,6 +216,7 @@ export class Studio extends Store<StudioState> {
     this.retrain.reset('Stopped: the model, the batch or a setting changed.');
     this.jobCall = null;
     this.set({
+      ...(modelChanged ? { limits: NO_LIMITS } : {}),
       prepared: null,
       pruned: null,
       prunePending: false,
@@ -396,9 +399,8 @@ export class Studio extends Store<StudioState> {
 
   private requestPrune(): void {
     if (!this.state.prepared) return;
-    const { method, sparsity, seed, propagate } = this.state;
     const key = this.wsKey;
-    const call = this.client.call<'prune'>({ type: 'prune', method, sparsity, seed, propagate });
+    const call = this.client.call<'prune'>({ type: 'prune', ...pruneParams(this.state) });
     this.latestPrune = call.id;
     this.set({ prunePending: true });
     void call.done.then((r) => {
@@ -413,8 +415,7 @@ export class Studio extends Store<StudioState> {
   private scheduleSize(): void {
     if (this.sizeTimer) clearTimeout(this.sizeTimer);
     this.sizeTimer = setTimeout(() => {
-      const { method, sparsity, seed, propagate } = this.state;
-      const call = this.client.call<'size'>({ type: 'size', method, sparsity, seed, propagate });
+      const call = this.client.call<'size'>({ type: 'size', ...pruneParams(this.state) });
       this.latestSize = call.id;
       void call.done.then((r) => {
         if (call.id === this.latestSize && r.kind === 'ok') this.set({ size: r.event.size });
@@ -430,6 +431,13 @@ export class Studio extends Store<StudioState> {
     this.set({ seed, curves: { ...c, points } });
     this.requestPrune();
     if (this.state.prepared && points.length < c.points.length) this.curves.start();
+  }
+
+  /** New per-layer limits: the slider's result again, and every curve (all depend on them). */
+  setLimits(limits: LayerLimits): void {
+    this.set({ limits, curves: { ...this.state.curves, points: [] } });
+    this.requestPrune();
+    if (this.state.prepared) this.curves.start();
   }
 
   setPropagate(propagate: boolean): void {

@@ -1,5 +1,6 @@
 // The page's state: plain data, replaced (never mutated) on every change.
 import type {
+  LayerLimits,
   BackendChoice,
   BackendInfo,
   CurvePoint,
@@ -129,6 +130,8 @@ export interface StudioState {
   seed: number;
   /** Zero the weights that cannot affect the loss after pruning (the CLI's --propagate). */
   propagate: boolean;
+  /** Per-layer limits from the per-layer table (reset with the model). */
+  limits: LayerLimits;
   pruned: PruneSummary | null;
   prunePending: boolean;
   pruneError: UserError | null;
