@@ -1,7 +1,13 @@
 // Per-layer limits as a user sets them in the per-layer table: a kept layer stays as trained while
 // the model still reaches the target (the others pay), a cap the target cannot live with is
 // explained, and the curves follow the limits.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadModel } from '../src/core/model/load';
 import { expect, test } from './fixtures/studio';
+
+const DEMO = join(process.cwd(), 'public/demo/lenet-300-100');
 
 test('keep fc3, cap fc1: the per-layer table, the readouts and the curves follow', async ({
   studio,
@@ -23,6 +29,27 @@ test('keep fc3, cap fc1: the per-layer table, the readouts and the curves follow
   // Still 90 % of the whole model: fc1 and fc2 give what fc3 no longer does.
   expect(Math.abs((await studio.number(studio.achieved)) - 0.9)).toBeLessThan(0.005);
   expect(await nonzero('fc2')).toBeLessThan(fc2Before);
+  // The download holds fc3 exactly as trained.
+  const downloads: { name: string; path: string }[] = [];
+  page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), path: await d.path() }));
+  await page.getByTestId('export.packaging').selectOption('loose');
+  await studio.download.click();
+  await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
+  await expect.poll(() => downloads.every((d) => d.path)).toBe(true);
+  await tf.setBackend('cpu');
+  const files = (list: { name: string; path: string }[]) =>
+    list.map((d) => ({ name: d.name, data: new Uint8Array(readFileSync(d.path)) }));
+  const pruned = await loadModel(files(downloads));
+  const dense = await loadModel([
+    { name: 'model.json', data: new Uint8Array(readFileSync(join(DEMO, 'model.json'))) },
+    { name: 'weights.bin', data: new Uint8Array(readFileSync(join(DEMO, 'weights.bin'))) },
+  ]);
+  const kernel = (m: Awaited<ReturnType<typeof loadModel>>, l: string) =>
+    Array.from(m.model.getLayer(l).getWeights()[0].dataSync());
+  expect(kernel(pruned, 'fc3')).toEqual(kernel(dense, 'fc3'));
+  expect(kernel(pruned, 'fc2').filter((v) => v === 0).length).toBeGreaterThan(0);
+  pruned.model.dispose();
+  dense.model.dispose();
   // The curves start again under the limits.
   await expect
     .poll(async () => Number(await studio.chart.getAttribute('data-points')), { timeout: 60_000 })
