@@ -68,6 +68,15 @@ describe('sanityWarnings', () => {
       [],
     );
     expect(codes(clean({ inputStats: { min: -1, max: 1, integers: false } }))).toEqual([]);
+    // Standardised inputs (mean near 0, spread near 1) reach ±4 and more: no warning; a spread of 40 is.
+    const z = Float32Array.from({ length: 4000 }, (_, i) => 3 * Math.sin(i * 12.9898) * Math.cos(i * 78.233));
+    z[7] = 4.6;
+    z[9] = -4.4;
+    const st = inputStats(z)!;
+    expect(Math.abs(st.mean!)).toBeLessThan(0.1);
+    expect(st.std).toBeGreaterThan(0.5);
+    expect(codes(clean({ inputStats: st }))).toEqual([]);
+    expect(codes(clean({ inputStats: inputStats(z.map((v) => 40 * v))! }))).toEqual(['input-range']);
   });
 });
 
@@ -87,7 +96,7 @@ describe('batchWarnings', () => {
       source: 't',
       sourceDtype: 'uint8',
     };
-    expect(inputStats(x)).toEqual({ min: 0, max: 79, integers: true });
+    expect(inputStats(x)).toMatchObject({ min: 0, max: 79, integers: true });
     expect(rescalesInput(plain)).toBe(false);
     expect(rescalesInput(scaled)).toBe(true);
     expect(batchWarnings(plain, batch, 5, 0.5, 20).map((w) => w.code)).toEqual([

@@ -27,7 +27,7 @@ export interface SanityInputs {
   /** Samples accuracy is measured on. */
   evalPoints: number;
   /** Smallest and largest input value as the model receives it (after any divide by 255). */
-  inputStats: { min: number; max: number; integers: boolean } | null;
+  inputStats: InputStats | null;
   /** The model rescales or normalises its own input (a Rescaling/Normalization first layer). */
   inputRescaled?: boolean;
 }
@@ -94,7 +94,10 @@ export function sanityWarnings(inp: SanityInputs): SanityWarning[] {
     });
   }
   const s = inp.inputStats;
-  if (s && !inp.inputRescaled && s.max > RANGE_LIMIT) {
+  // Standardised data (mean near 0, spread near 1) reaches ±4 and more: that is its scale, not a fault.
+  const standardised =
+    s?.mean !== undefined && s.std !== undefined && Math.abs(s.mean) <= 0.5 && s.std >= 0.5 && s.std <= 2;
+  if (s && !inp.inputRescaled && s.max > RANGE_LIMIT && (s.integers || !standardised)) {
     const bytes = s.integers && s.min >= 0 && s.max <= 255;
     out.push({
       code: 'input-range',
@@ -108,19 +111,32 @@ export function sanityWarnings(inp: SanityInputs): SanityWarning[] {
   return out;
 }
 
-/** Smallest and largest value and whether all are integers (one pass, no copy). */
-export function inputStats(x: Float32Array): { min: number; max: number; integers: boolean } | null {
+export interface InputStats {
+  min: number;
+  max: number;
+  integers: boolean;
+  mean?: number;
+  std?: number;
+}
+
+/** Smallest and largest value, mean, spread and whether all are integers (one pass, no copy). */
+export function inputStats(x: Float32Array): InputStats | null {
   if (x.length === 0) return null;
   let min = Infinity;
   let max = -Infinity;
   let integers = true;
+  let sum = 0;
+  let sq = 0;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     if (v < min) min = v;
     if (v > max) max = v;
     if (integers && v !== Math.round(v)) integers = false;
+    sum += v;
+    sq += v * v;
   }
-  return { min, max, integers };
+  const mean = sum / x.length;
+  return { min, max, integers, mean, std: Math.sqrt(Math.max(0, sq / x.length - mean * mean)) };
 }
 
 const RESCALING = new Set(['Rescaling', 'Normalization', 'LayerNormalization', 'BatchNormalization']);
