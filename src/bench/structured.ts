@@ -98,8 +98,7 @@ export function channelScoreCase(model: tf.LayersModel, batch: Batch): BenchCase
   let a: Session | null = null;
   let b: Session | null = null;
   return {
-    title:
-      'sensitivity pass (max) + PFP channel scores, fresh session / the sensitivity pass alone',
+    title: 'sensitivity pass (max) + PFP channel scores, fresh session / the sensitivity pass alone',
     setup: async () => {
       a?.dispose();
       b?.dispose();

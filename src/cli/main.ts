@@ -39,7 +39,7 @@ Usage:
   sipp-studio sweep --model <model.json> --batch <file> --methods sipp,wt,snip --sparsities 0.5,0.8,0.9
                     [--points N] [--seed N] [--json]
   sipp-studio sensitivities --model <model.json> --batch <file> --out <file.npz> [--points N] [--reduction mean|max]
-  sipp-studio report --model <model.json> --batch <file> --pruned <pruned/model.json> [--points N] [--json]
+  sipp-studio report --model <model.json> --batch <file> --pruned <pruned/model.json> [--points N] [--html FILE] [--json]
   sipp-studio finetune --model <model.json> --batch <file> (--train <file> | --split F) --sparsity <0..1>
                     [--method M] [--out <dir>] [training options] [--json]
   sipp-studio cascade  --model <model.json> --batch <file> (--train <file> | --split F)
@@ -167,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
       exclude: { type: 'string' },
       'max-layer-sparsity': { type: 'string' },
       pruned: { type: 'string' },
+      html: { type: 'string' },
       propagate: { type: 'boolean' },
       slim: { type: 'boolean' },
       'scale-uint8': { type: 'boolean' },
@@ -273,7 +274,11 @@ async function main(argv: string[]): Promise<number> {
       throw new SippError('bad-argument', `--reduction must be mean or max, got '${reduction}'`);
     result = await runSensitivities({ ...common, out: required(values.out, 'out', cmd), reduction });
   } else if (cmd === 'report') {
-    result = await runClassReport({ ...common, pruned: required(values.pruned, 'pruned', cmd) });
+    result = await runClassReport({
+      ...common,
+      pruned: required(values.pruned, 'pruned', cmd),
+      html: values.html,
+    });
   } else if (cmd === 'finetune') {
     result = await runFinetune({
       ...retrain(),

@@ -96,6 +96,58 @@ describe('cli report', () => {
     expect(changes).toEqual([...changes].sort((a: number, b: number) => a - b));
   });
 
+  it('--html writes a self-contained report with the same numbers, fetching nothing', async () => {
+    const base = [
+      '--model',
+      join(dir, 'dense', 'model.json'),
+      '--batch',
+      join(dir, 'batch.npz'),
+      '--points',
+      String(POINTS),
+    ];
+    const p = await cli([
+      'prune',
+      ...base,
+      '--sparsity',
+      '0.85',
+      '--method',
+      'wt',
+      '--out',
+      join(dir, 'pruned-html'),
+    ]);
+    expect(p.code).toBe(0);
+    const file = join(dir, 'report.html');
+    const r = await cli([
+      'report',
+      ...base,
+      '--pruned',
+      join(dir, 'pruned-html', 'model.json'),
+      '--html',
+      file,
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.html.path).toBe(file);
+    const html = readFileSync(file, 'utf8');
+    expect(html).not.toMatch(/https?:|<script|\ssrc=|\shref=/i);
+    expect(html).toContain(`<span data-metric="accuracy">${(100 * j.accuracyPruned).toFixed(2)} %</span>`);
+    expect(html).toContain(`<span data-metric="dense">${(100 * j.accuracyDense).toFixed(2)} %</span>`);
+    expect(html).toContain('WT (magnitude)');
+    // Every class row, with the CLI's numbers.
+    for (const c of j.classes)
+      expect(html).toContain(
+        `<td>${c.cls}</td><td class="num">${c.samples}</td><td class="num">${(100 * c.dense).toFixed(1)} %</td>`,
+      );
+    // The fingerprint is the SHA-256 of the files, as the app computes it.
+    const { createHash } = await import('node:crypto');
+    const h = createHash('sha256');
+    h.update(readFileSync(join(dir, 'dense', 'model.json')));
+    const json = JSON.parse(readFileSync(join(dir, 'dense', 'model.json'), 'utf8'));
+    h.update(readFileSync(join(dir, 'dense', json.weightsManifest[0].paths[0])));
+    expect(html).toContain(h.digest('hex'));
+  });
+
   it('refuses a pruned model of another shape, naming the file', async () => {
     const other = mlp([20, 8, 3], 1);
     for (const f of (await exportModel(other, { name: 'other' })).files)

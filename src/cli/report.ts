@@ -104,6 +104,8 @@ export function printReport(r: Record<string, unknown>): void {
       line('lost samples went', shifts.map((x) => `${x.from}->${x.to} x${x.count}`).join(', '));
     const f = r.flipped as { lost: number[]; gained: number[] };
     line('flipped', `${f.lost.length} lost, ${f.gained.length} gained (indices in --json)`);
+    const html = r.html as { path: string; bytes: number } | null;
+    if (html) line('html report', `${html.path} (${html.bytes} bytes)`);
   } else if (r.command === 'sweep') {
     const dense = r.dense as { accuracy: number | null };
     line('dense accuracy', pct(dense.accuracy));

@@ -110,6 +110,10 @@ export class PruningSession {
   get evalPoints(): number {
     return this.evalX.shape[0];
   }
+  /** The evaluation points, a view on the batch (for showing samples; never modify it). */
+  get evalSamples(): HostSamples {
+    return this.evalX;
+  }
   get totalParams(): number {
     return this.book.totalParams();
   }

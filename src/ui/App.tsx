@@ -1,3 +1,4 @@
+import { ClassesPanel } from './components/ClassesPanel';
 import { CurvesPanel } from './components/CurvesPanel';
 import { DataPanel } from './components/DataPanel';
 import { Header } from './components/Header';
@@ -5,6 +6,7 @@ import { LayersPanel } from './components/LayersPanel';
 import { ProgressBar } from './components/ProgressBar';
 import { PrunePanel } from './components/PrunePanel';
 import { RetrainPanel } from './components/RetrainPanel';
+import { RunsPanel } from './components/RunsPanel';
 import { StudioContext } from './state/context';
 import type { Studio } from './state/studio';
 
@@ -24,10 +26,12 @@ export function App({ studio }: { studio: Studio }) {
               <div className="results-main">
                 <PrunePanel />
                 <RetrainPanel />
+                <ClassesPanel />
               </div>
               <div className="results-side">
                 <CurvesPanel />
                 <LayersPanel />
+                <RunsPanel />
               </div>
             </div>
           </div>

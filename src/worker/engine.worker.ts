@@ -7,6 +7,7 @@ import { isAbortError, SippError } from '../core';
 import { loseDevice, startBackend, watchDeviceLoss } from './backend';
 import { Jobs } from './jobs';
 import { TrainJobs } from './train-jobs';
+import { RunsJobs } from './runs-jobs';
 import {
   assertNever,
   type BackendName,
@@ -23,6 +24,7 @@ const post = (e: Event, transfer: Transferable[] = []) => scope.postMessage(e, t
 const ws = new Workspace();
 const jobs = new Jobs(ws, post);
 const training = new TrainJobs(ws, jobs, post);
+const runs = new RunsJobs(ws, jobs, post);
 
 /** Changes to the files or options: running jobs are stale, so they are stopped first. */
 async function mutate(id: number, change: () => void): Promise<Event> {
@@ -84,6 +86,12 @@ async function handle(req: Request): Promise<Event | null> {
       return { type: 'training', id: req.id, training: ws.training.summary() };
     case 'train':
       return training.train(req);
+    case 'classes':
+      return runs.classes(req);
+    case 'samples':
+      return runs.samples(req);
+    case 'fingerprint':
+      return runs.fingerprint(req);
     default:
       return assertNever(req, 'request');
   }
@@ -105,6 +113,9 @@ const WHERE: Record<Request['type'], UserError['where']> = {
   'train-set': 'train',
   'train-init': 'train-init',
   train: 'retrain',
+  classes: 'prune',
+  samples: 'prune',
+  fingerprint: 'files',
 };
 
 scope.onmessage = async (msg: MessageEvent<Request>) => {

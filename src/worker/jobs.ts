@@ -140,7 +140,7 @@ export class Jobs {
     });
   }
 
-  private async pruned(s: PruningSession, p: PruneParams, signal: AbortSignal): Promise<PruneResult> {
+  async pruned(s: PruningSession, p: PruneParams, signal: AbortSignal): Promise<PruneResult> {
     const key = keyOf(p);
     if (this.cache && this.cache.key === key && this.cache.generation === this.ws.generation)
       return this.cache.result;

@@ -19,6 +19,8 @@ import type {
 } from '../core/train/types';
 
 export type { MethodKey, Progress, SanityWarning };
+import { isRunsEvent, type RunsEvent, type RunsRequest, type RunsResultOf } from './protocol-runs';
+export * from './protocol-runs';
 export type { EpochReport, Protocol, StepReport, TrainSettings };
 export type { DistillMode, OptimizerKind, ScheduleKind } from '../core/train/types';
 export type { DenseCost, PointCost } from './protocol-cost';
@@ -437,7 +439,8 @@ export type Request =
   | { type: 'train-set'; id: number; files: FilePayload[]; demo: boolean }
   /** Replaces the lottery ticket's initial weights (model.json + shards); no files removes them. */
   | { type: 'train-init'; id: number; files: FilePayload[]; demo: boolean }
-  | ({ type: 'train'; id: number } & TrainParams);
+  | ({ type: 'train'; id: number } & TrainParams)
+  | RunsRequest;
 
 export type Event =
   | { type: 'progress'; id: number; progress: Progress }
@@ -458,12 +461,13 @@ export type Event =
   | { type: 'train-epoch'; id: number; epoch: TrainEpoch }
   | { type: 'train-tick'; id: number; tick: TrainTick }
   | { type: 'train-step-done'; id: number; step: TrainedSummary }
-  | { type: 'train-done'; id: number; steps: number };
+  | { type: 'train-done'; id: number; steps: number }
+  | RunsEvent;
 
 export type RequestType = Request['type'];
 
 /** The event that settles each request (besides 'error' and 'cancelled'). */
-export interface ResultOf {
+export interface ResultOf extends RunsResultOf {
   init: 'backend';
   'add-files': 'workspace';
   'clear-files': 'workspace';
@@ -490,6 +494,7 @@ export function assertNever(x: never, what = 'value'): never {
 
 /** Events that settle a request: its result, an error, or a cancellation. */
 export function isFinal(e: Event): boolean {
+  if (isRunsEvent(e)) return true;
   switch (e.type) {
     case 'progress':
     case 'curve-point':

@@ -81,6 +81,8 @@ export function initialState(url: UrlSettings, prefs: StoredPreferences = {}): S
     exported: { busy: false, error: null, files: [], gzipBytes: null, achievedSparsity: null },
     speed: IDLE_SPEED,
     training: null,
-    retrain: initialRetrain(),
+    retrain: url.protocol
+      ? { ...initialRetrain(), form: { ...initialRetrain().form, protocol: url.protocol } }
+      : initialRetrain(),
   };
 }

@@ -14,6 +14,7 @@ import type {
 } from '../../worker/protocol';
 import { CurveRunner } from './curve-runner';
 import { RetrainRunner } from './retrain-runner';
+import { Runs } from './runs';
 import { exportName, exportPruned } from './exporter';
 import { fetchDemoFiles, fetchDemoList } from './demo';
 import type { StudioState } from './types';
@@ -56,6 +57,8 @@ export class Studio extends Store<StudioState> {
   readonly client: EngineClient;
   readonly curves: CurveRunner;
   readonly retrain: RetrainRunner;
+  /** Per-class view, flipped samples, kept runs and their comparison (runs.ts). */
+  readonly runs: Runs;
   private readonly url: UrlSettings;
   /** Bumped by every fresh worker, so that generations of different workers never compare equal. */
   private epoch = 0;
@@ -98,12 +101,14 @@ export class Studio extends Store<StudioState> {
       onFatal: (error) =>
         this.set({ fatal: error, job: { ...IDLE_JOB, state: 'error', message: error.message } }),
     });
+    this.runs = new Runs(this);
   }
 
   // --- engine ----------------------------------------------------------------------------
   async boot(): Promise<void> {
     if (this.url.points !== null) await this.client.setOptions(this.state.options);
     await this.client.start(this.state.backendChoice);
+    void this.runs.loadHistory();
     try {
       const demos = await fetchDemoList();
       this.set({ demos });
@@ -276,11 +281,13 @@ export class Studio extends Store<StudioState> {
       next.options.points !== prev.options.points ||
       next.activeDemo !== prev.activeDemo ||
       next.backendChoice !== prev.backendChoice ||
-      next.curves.methods !== prev.curves.methods;
+      next.curves.methods !== prev.curves.methods ||
+      next.retrain.form.protocol !== prev.retrain.form.protocol;
     if (viewChanged && this.env.replaceSearch) this.scheduleUrl();
   }
 
-  private scheduleUrl(): void {
+  /** Also called by runs.ts when the model's fingerprint arrives (it goes into the URL). */
+  scheduleUrl(): void {
     if (this.urlTimer) clearTimeout(this.urlTimer);
     this.urlTimer = setTimeout(() => {
       this.urlTimer = null;
@@ -294,6 +301,8 @@ export class Studio extends Store<StudioState> {
         points: s.options.points,
         curves: s.curves.methods,
         demo: s.activeDemo,
+        model: this.runs.getState().prints?.model ?? null,
+        protocol: s.retrain.form.protocol,
       });
       if (search === this.search) return;
       this.search = search;

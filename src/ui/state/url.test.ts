@@ -68,3 +68,30 @@ describe('URL: writing the view back', () => {
     expect(readUrl(writeUrl('?demo=none', view({ demo: null }))).demo).toBe('none');
   });
 });
+
+describe('URL: model fingerprint and protocol', () => {
+  const fp = '0123456789abcdef'.repeat(4);
+  it('reads a fingerprint prefix and a protocol, ignoring nonsense', () => {
+    expect(readUrl('?model=0123456789ABCDEF&protocol=cascade')).toMatchObject({
+      model: '0123456789abcdef',
+      protocol: 'cascade',
+    });
+    for (const q of ['?model=xyz', '?model=0123', '?model=', '']) expect(readUrl(q).model, q).toBeNull();
+    expect(readUrl('?protocol=sometimes').protocol).toBeNull();
+  });
+
+  it('writes the model fingerprint (a prefix) and a protocol other than one-shot', () => {
+    const s = writeUrl('', view({ model: fp, protocol: 'lottery' }));
+    expect(readUrl(s)).toMatchObject({ model: fp.slice(0, 16), protocol: 'lottery' });
+    expect(writeUrl(s, view({ model: fp, protocol: 'one-shot' }))).not.toContain('protocol');
+    // Not known yet: an existing parameter is left alone.
+    expect(readUrl(writeUrl('?model=0123456789abcdef', view({ model: null }))).model).toBe(
+      '0123456789abcdef',
+    );
+  });
+
+  it('sets the initial protocol', () => {
+    expect(initialState(readUrl('?protocol=cascade')).retrain.form.protocol).toBe('cascade');
+    expect(initialState(readUrl('')).retrain.form.protocol).toBe('one-shot');
+  });
+});

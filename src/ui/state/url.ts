@@ -1,9 +1,20 @@
 // Settings a URL can carry, so that a link (or a test) reproduces a view:
 // ?backend=webgpu|webgl|wasm|cpu  &method=sipp  &sparsity=0.9  &seed=3  &propagate=1  &points=64
 // &curves=sipp,wt (empty: no curves)  &demo=lenet5 (or none)
+// &model=<SHA-256 prefix of the model's files>  &protocol=one-shot|cascade|lottery (retraining)
 // A value that is absent or malformed reads as null: stored preferences or defaults apply.
 // The page writes the view back (writeUrl) as the user changes it, so a reload shows the same view.
-import { BACKEND_NAMES, METHOD_KEYS, type BackendChoice, type MethodKey } from '../../worker/protocol';
+import {
+  BACKEND_NAMES,
+  METHOD_KEYS,
+  PROTOCOLS,
+  type BackendChoice,
+  type MethodKey,
+  type Protocol,
+} from '../../worker/protocol';
+
+/** Hex digits of the model fingerprint a link carries: enough to tell models apart, short to paste. */
+export const URL_FINGERPRINT_CHARS = 16;
 
 export interface UrlSettings {
   backend: BackendChoice | null;
@@ -14,6 +25,9 @@ export interface UrlSettings {
   points: number | null;
   curves: MethodKey[] | null;
   demo: string | null;
+  /** Prefix of the model fingerprint the view was made on (a link then says when the model differs). */
+  model: string | null;
+  protocol: Protocol | null;
 }
 
 const isMethod = (s: string): s is MethodKey => (METHOD_KEYS as readonly string[]).includes(s);
@@ -30,6 +44,8 @@ export function readUrl(search: string): UrlSettings {
   const propagate = q.get('propagate');
   const points = Number(q.get('points'));
   const curves = q.get('curves');
+  const model = (q.get('model') ?? '').toLowerCase();
+  const protocol = q.get('protocol');
   return {
     backend: backend && isBackend(backend) ? backend : null,
     method: method && isMethod(method) ? method : null,
@@ -50,6 +66,8 @@ export function readUrl(search: string): UrlSettings {
             .map((s) => s.trim())
             .filter(isMethod),
     demo: q.get('demo'),
+    model: /^[0-9a-f]{8,64}$/.test(model) ? model : null,
+    protocol: protocol && (PROTOCOLS as readonly string[]).includes(protocol) ? (protocol as Protocol) : null,
   };
 }
 
@@ -64,6 +82,10 @@ export interface UrlView {
   curves: MethodKey[];
   /** The demo on screen, or null for the user's own files (the parameter is then left alone). */
   demo: string | null;
+  /** Fingerprint of the loaded model (null: not known yet, the parameter is left alone). */
+  model?: string | null;
+  /** The retraining protocol chosen (one-shot, the default, is left out). */
+  protocol?: Protocol;
 }
 
 /**
@@ -85,6 +107,9 @@ export function writeUrl(search: string, v: UrlView): string {
   if (v.demo !== null) q.set('demo', v.demo);
   if (q.has('backend')) q.set('backend', v.backend);
   if (q.has('curves')) q.set('curves', v.curves.join(','));
+  if (v.model) q.set('model', v.model.slice(0, URL_FINGERPRINT_CHARS));
+  if (v.protocol && v.protocol !== 'one-shot') q.set('protocol', v.protocol);
+  else if (v.protocol) q.delete('protocol');
   const s = q.toString().replace(/%2C/g, ',');
   return s ? `?${s}` : '';
 }
