@@ -1,5 +1,6 @@
 // Starting one tfjs backend in a Node benchmark process, the way the CLI and the tests do:
-// wasm with one thread (as in the app's worker), webgpu through Dawn on SwiftShader.
+// wasm with one thread (as in the app's worker), webgpu through Dawn (SwiftShader here, or the
+// Vulkan driver VK_ICD_FILENAMES names: npm run bench:gpu).
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from '../../src/core';
 import { machineDescription } from './results';
@@ -11,7 +12,8 @@ export async function startBackend(backend: string): Promise<string> {
     const { initWebGpuNode } = await import('../../src/test-support/webgpu-node');
     const r = await initWebGpuNode();
     if (!r.ok) throw new Error(r.reason);
-    return `WebGPU through Dawn (npm webgpu) on ${r.adapter}: SwiftShader, Vulkan on the CPU, not a GPU; ${cpu}`;
+    const soft = /swiftshader/i.test(r.adapter) ? ': SwiftShader, Vulkan on the CPU, not a GPU' : '';
+    return `WebGPU through Dawn (npm webgpu) on ${r.adapter}${soft}; ${cpu}`;
   }
   if (backend === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');

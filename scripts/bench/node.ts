@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { kernelFor } from '../../src/core';
+import { benchKernels } from '../../src/bench/kernels';
 import { loadDemoFiles } from '../../src/bench/demo';
 import { skippedAll, suiteOf, type BenchRecord } from '../../src/bench/records';
 import { runSuite } from '../../src/bench/suite';
@@ -43,7 +43,7 @@ async function child(backend: string, out: string): Promise<void> {
     },
     runs: RUNS,
     budgetMs: budgetFor(backend) * 1000,
-    kernels: [kernelFor(backend), kernelFor(backend, 'plain')],
+    kernels: benchKernels(backend),
     demo,
     only: process.env.BENCH_ONLY?.split(',') ?? ONLY[backend],
     log: (line) => console.log(line),

@@ -1,7 +1,7 @@
 // BENCHMARKS.md: the generated tables live between two markers; everything outside them (the
 // findings, written from these numbers) is kept when the benchmarks run again.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { suiteOf, type BenchRecord } from '../../src/bench/records';
+import { suiteOf, WASM_TARGETS, type BenchRecord } from '../../src/bench/records';
 import { memorySection } from './report-memory';
 import type { ResultsFile, RunInfo } from './results';
 
@@ -41,9 +41,17 @@ function note(r: BenchRecord, notes: Footnotes): string {
 /** Targets that hold on every backend (T1: masks cost at most 15 % of a step, wherever it runs). */
 const EVERY_BACKEND = new Set(['T1', 'S1', 'S2', 'SNIP']);
 
-/** Issue 5 set its targets for webgpu; other backends are reported without a verdict, except EVERY_BACKEND. */
+/**
+ * Issue 5 set its targets for webgpu, issue 12 some for wasm's own kernel (WASM_TARGETS, the
+ * wasm-simd rows; the cpu-loops and plain-ops rows beside them are comparisons); other backends
+ * are reported without a verdict, except EVERY_BACKEND.
+ */
 function verdict(r: BenchRecord): string {
-  if (r.target === undefined || (r.backend !== 'webgpu' && !EVERY_BACKEND.has(r.name))) return '';
+  const held =
+    r.backend === 'webgpu' ||
+    EVERY_BACKEND.has(r.name) ||
+    (r.backend === 'wasm' && r.name in WASM_TARGETS && r.variant === 'wasm-simd');
+  if (r.target === undefined || !held) return '';
   // S1's target is relative: the latency ratio may be at most 1.25x the ratio of MACs.
   const macRatio = r.name === 'S1' ? r.details?.macRatio : undefined;
   const limit = macRatio !== undefined ? r.target * macRatio : r.target;

@@ -11,6 +11,7 @@ import { loadDemoFiles } from './demo';
 import { MEMORY_CASES, memoryRecord, runMemoryCase, SMALL_MEMORY_CASES } from './memory';
 import type { BenchEvent, BenchRequest } from './protocol';
 import type { BenchRecord } from './records';
+import { benchKernels } from './kernels';
 import { runSuite } from './suite';
 
 const post = (e: BenchEvent) => self.postMessage(e);
@@ -88,8 +89,9 @@ self.onmessage = async (e: MessageEvent<BenchRequest>) => {
       clock: { now: () => performance.now() },
       runs: req.runs,
       budgetMs: req.budgetS * 1000,
-      kernels: [kernelFor(req.backend), kernelFor(req.backend, 'plain')],
+      kernels: benchKernels(req.backend),
       demo,
+      ...(req.only ? { only: req.only } : {}),
       log: (line) => post({ type: 'log', line }),
     });
     post({ type: 'done', records });

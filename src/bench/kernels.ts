@@ -1,7 +1,7 @@
 // P1 and P2 of issue 5: one sensitivity-kernel call (both weight signs, Z included) against the
 // single tfjs op a forward pass of the same layer costs, on the same backend and inputs.
 import * as tf from '@tensorflow/tfjs';
-import type { SensitivityKernel } from '../core';
+import { kernelFor, type SensitivityKernel } from '../core';
 import { plainKernel } from '../core/sensitivity/plain';
 import type { ConvGeometry } from '../core/types';
 import { signedZConv, signedZDense } from '../gpu/fused-kernel';
@@ -101,4 +101,14 @@ export function zOnlyCase(kind: 'dense' | 'conv', points: number, fused = false)
     title: `Z for both signs only, ${how} (${c.title.replace(/ \/ .*$/, '')}) / the same baseline`,
     measured: fused ? c.zFused : c.zOnly,
   };
+}
+
+/**
+ * The kernels a benchmark run compares on `backend`: its own first, plain-ops last, and between
+ * them the JavaScript loops where they are not the backend's own (wasm and cpu with the SIMD kernel).
+ */
+export function benchKernels(backend: string): SensitivityKernel[] {
+  const own = kernelFor(backend);
+  const loops = kernelFor(backend, 'loops');
+  return loops !== own ? [own, loops, kernelFor(backend, 'plain')] : [own, kernelFor(backend, 'plain')];
 }

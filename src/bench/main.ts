@@ -59,6 +59,7 @@ const req: BenchRequest = {
   suite: params.get('suite') === 'memory' ? 'memory' : 'timing',
   cases: (params.get('cases') ?? 'M1').split(','),
   small: params.has('small'),
+  ...(params.get('only') ? { only: params.get('only')!.split(',') } : {}),
 };
 show(
   req.suite === 'memory'

@@ -12,6 +12,8 @@ export interface BenchRequest {
   /** Memory cases to run (M1, M2, M3), in their full or their unit-test sizes. */
   cases?: string[];
   small?: boolean;
+  /** Timing suite: run only these measurements (P1, P2, prepare, ...); default all. */
+  only?: string[];
 }
 
 export type BenchEvent =

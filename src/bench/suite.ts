@@ -7,7 +7,7 @@ import { convCase, CONV, denseCase, DENSE, zOnlyCase } from './kernels';
 import { epochCase, maskedStepCase, trainingSetOf, T1_STEPS } from './train';
 import { channelScoreCase, slimLatencyCase, snipCase } from './structured';
 import { Demo, SWEEP_SPARSITIES, type DemoFiles } from './demo';
-import { round, TARGETS, type BenchRecord, type Runtime } from './records';
+import { round, targetFor, type BenchRecord, type Runtime } from './records';
 import { sideBySide, type BenchCase, type Clock } from './timing';
 
 export interface SuiteOptions {
@@ -19,8 +19,11 @@ export interface SuiteOptions {
   runs: number;
   /** Wall-clock budget of one measurement's timed runs and warm-up. */
   budgetMs: number;
-  /** The backend's own sensitivity kernel, then the plain-ops one. */
-  kernels: [SensitivityKernel, SensitivityKernel];
+  /**
+   * The backend's own sensitivity kernel first and the plain-ops one last; any between are kept as
+   * comparison rows (on wasm: the JavaScript cpu-loops kernel the SIMD one replaced).
+   */
+  kernels: SensitivityKernel[];
   /** The demo's files; null runs P1 and P2 only. */
   demo: DemoFiles | null;
   /** Run only these measurements (P1, P1-z, P2, P2-z, P3, P4, prepare); default all. */
@@ -86,7 +89,7 @@ async function measure(spec: Spec, o: SuiteOptions): Promise<BenchRecord> {
     variant: spec.variant,
     runs: o.runs,
     device: o.device,
-    ...(TARGETS[spec.name] ? { target: TARGETS[spec.name] } : {}),
+    ...(targetFor(spec.name, o.backend) ? { target: targetFor(spec.name, o.backend) } : {}),
   };
   const calls = o.runs + 1;
   let size = full;
@@ -188,7 +191,7 @@ function skipped(o: SuiteOptions, name: string, variant: string, title: string, 
     ratio: null,
     runs: 0,
     device: o.device,
-    ...(TARGETS[name] ? { target: TARGETS[name] } : {}),
+    ...(targetFor(name, o.backend) ? { target: targetFor(name, o.backend) } : {}),
     skipped: why,
   };
 }
@@ -269,7 +272,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchRecord[]> {
       // one sparsity x 5 methods and its 5 passes take about 15 s a pair).
       budgetScale: 4,
     });
-    const plain = o.kernels[1].name;
+    const plain = o.kernels[o.kernels.length - 1].name;
     const why = `the sensitivity kernel runs only in prepare(); a slider step and a sweep prune from cached scores, so the ${plain} path times the same code (the 'prepare' rows show the kernel's share)`;
     for (const name of ['P3', 'P4'])
       if (!o.only || o.only.includes(name))

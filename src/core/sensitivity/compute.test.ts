@@ -7,6 +7,7 @@ import { expectClose, rng, useBackend } from '../../test-support/tf-node';
 import { accumulatorGroups, computeSensitivities, defaultChunkPoints } from './compute';
 import { cpuLoopsKernel } from './cpu-kernel';
 import type { SensitivityKernel } from './kernel';
+import { wasmSimdKernel } from './simd-kernel';
 
 beforeAll(() => useBackend('cpu'));
 
@@ -116,23 +117,24 @@ describe('computeSensitivities over several groups and small buffers', () => {
   });
   afterAll(() => model.dispose());
 
-  it('matches the float64 reference layer by layer, leak-free, with progress over every pass', async () => {
-    const info = analyzeModel(model);
-    expect(accumulatorGroups(info.prunable, ['max'])).toHaveLength(2);
-    const x = tf.tensor2d(points.map((p) => Array.from(p)));
-    const before = tf.memory().numTensors;
-    const seen: Progress[] = [];
-    const res = await computeSensitivities(model, info.prunable, x, {
-      reductions: ['max'],
-      kernel: cpuLoopsKernel,
-      onProgress: (p) => seen.push(p),
+  for (const kernel of [cpuLoopsKernel, ...(wasmSimdKernel ? [wasmSimdKernel] : [])])
+    it(`${kernel.name}: matches the float64 reference layer by layer, leak-free, with progress over every pass`, async () => {
+      const info = analyzeModel(model);
+      expect(accumulatorGroups(info.prunable, ['max'])).toHaveLength(2);
+      const x = tf.tensor2d(points.map((p) => Array.from(p)));
+      const before = tf.memory().numTensors;
+      const seen: Progress[] = [];
+      const res = await computeSensitivities(model, info.prunable, x, {
+        reductions: ['max'],
+        kernel,
+        onProgress: (p) => seen.push(p),
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      info.prunable.forEach((p, l) => expectClose(res.get('max')!.get(p.key)!, want[l]));
+      expect(seen.at(-1)).toEqual({ stage: 'sensitivities', done: 2 * n, total: 2 * n });
+      seen.slice(1).forEach((p, k) => expect(p.done).toBeGreaterThanOrEqual(seen[k].done));
+      x.dispose();
     });
-    expect(tf.memory().numTensors).toBe(before);
-    info.prunable.forEach((p, l) => expectClose(res.get('max')!.get(p.key)!, want[l]));
-    expect(seen.at(-1)).toEqual({ stage: 'sensitivities', done: 2 * n, total: 2 * n });
-    seen.slice(1).forEach((p, k) => expect(p.done).toBeGreaterThanOrEqual(seen[k].done));
-    x.dispose();
-  });
 
   it('sizes chunks below the device buffer limit and gets the same answer', async () => {
     const info = analyzeModel(model);

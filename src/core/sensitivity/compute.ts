@@ -4,7 +4,7 @@ import type { PrunableLayer } from '../model/prunable';
 import { captureLayerInputs } from '../model/capture';
 import { activationFloats, samplesPerChunk } from '../memory/chunks';
 import { sensitivityWeight } from '../model/layer-inputs';
-import { SippError } from '../util/errors';
+import { SippError, throwIfAborted } from '../util/errors';
 import { checkpoint, StageProgress } from '../util/progress';
 import type { Reduction, SensitivityKernel } from './kernel';
 import { plainKernel } from './plain';
@@ -169,12 +169,20 @@ export async function computeSensitivities(
   const groups = accumulatorGroups(layers, reductions);
   const result = new Map<Reduction, SensitivityMap>(reductions.map((r) => [r, new Map()]));
   const progress = new StageProgress('sensitivities', n * groups.length, opts.onProgress);
+  const run: GroupRun = { kernel, chunk, reductions, opts, progress, result, lastYield: performance.now() };
   for (const group of groups) {
-    await groupSensitivities(model, group, x, { kernel, chunk, reductions, opts, progress, result });
+    await groupSensitivities(model, group, x, run);
   }
   progress.finish();
   return result;
 }
+
+/**
+ * A turn of the event loop costs at least 1 ms in Node and up to 4 ms in a browser (setTimeout
+ * clamping), as much as a whole chunk of a small model takes: yield between chunks only once this
+ * long has passed since the last yield, which still lets a cancel through well within a second.
+ */
+const YIELD_EVERY_MS = 50;
 
 interface GroupRun {
   kernel: SensitivityKernel;
@@ -183,6 +191,8 @@ interface GroupRun {
   opts: SensitivityOptions;
   progress: StageProgress;
   result: Map<Reduction, SensitivityMap>;
+  /** performance.now() at the last yield to the event loop (shared by the groups of one pass). */
+  lastYield: number;
 }
 
 async function groupSensitivities(
@@ -200,7 +210,10 @@ async function groupSensitivities(
   const accs = layers.map((p) => distinct(p).map(() => tf.zeros([p.fanIn, p.out]) as tf.Tensor2D));
   try {
     for (let start = 0; start < n; start += chunk) {
-      await checkpoint(run.opts);
+      if (performance.now() - run.lastYield >= YIELD_EVERY_MS) {
+        await checkpoint(run.opts);
+        run.lastYield = performance.now();
+      } else throwIfAborted(run.opts.signal);
       const size = Math.min(chunk, n - start);
       const xc = x.slice(start, size);
       const inputs = captureLayerInputs(model, layers, xc);

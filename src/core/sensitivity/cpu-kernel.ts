@@ -10,17 +10,17 @@ import { signedPreActivations } from './signed-z';
  * Reads a tensor synchronously. Fine on cpu and wasm, where the data already lives in (wasm)
  * memory; on webgpu dataSync() can corrupt the device, so this kernel refuses to run there.
  */
-function readSync(t: tf.Tensor): Float32Array {
+export function readSync(t: tf.Tensor): Float32Array {
   const d = t.dataSync();
   return d instanceof Float32Array ? d : Float32Array.from(d);
 }
 
-function checkBackend(what: string): void {
+export function checkBackend(what: string, kernel = 'cpu-loops'): void {
   const name = tf.getBackend();
   if (name === 'webgpu') {
     throw new SippError(
       'KERNEL_BACKEND',
-      `${what}: the cpu-loops kernel reads tensors synchronously, which is unsafe on the webgpu backend; use 'webgpu-fused' or 'plain-ops' there`,
+      `${what}: the ${kernel} kernel reads tensors synchronously, which is unsafe on the webgpu backend; use 'webgpu-fused' or 'plain-ops' there`,
     );
   }
 }
@@ -173,7 +173,7 @@ export function convLoops(
   return m;
 }
 
-function convShape(a: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry) {
+export function convShape(a: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry) {
   const [points, inH, inW, channels] = a.shape;
   const [kh, kw, , outs] = w.shape;
   const { outH, outW, pad } = convOutput(inH, inW, g);

@@ -10,6 +10,7 @@ import { computeSensitivities } from './compute';
 import { cpuLoopsKernel } from './cpu-kernel';
 import type { Reduction, SensitivityKernel } from './kernel';
 import { plainKernel } from './plain';
+import { wasmSimdKernel } from './simd-kernel';
 
 await useBackend('cpu');
 
@@ -75,7 +76,7 @@ describe.each(['cpu', 'wasm'] as const)('%s backend', (backend) => {
       expectClose(got, want, 1e-4, 1e-5);
     });
 
-    for (const kernel of [plainKernel, cpuLoopsKernel]) {
+    for (const kernel of [plainKernel, cpuLoopsKernel, ...(wasmSimdKernel ? [wasmSimdKernel] : [])]) {
       for (const reduction of ['mean', 'max'] as Reduction[]) {
         it(`${kernel.name}, ${reduction}: matches the float64 reference`, async () => {
           const want = f64Reference(c, model, x, reduction).s;
