@@ -203,10 +203,10 @@ export class PruningSession {
     const g = await lossGradients(this.clone, vars, this.sX, labels, this.gradChunk(Infinity), 'snip', opts);
     return g.mean.map((grad, li) => {
       const w = this.book.original[this.book.kernelVar[li]];
-      return this.book.toRows(
-        li,
-        Float32Array.from(grad, (v, k) => Math.abs(v * w[k])),
-      );
+      // A plain loop: Float32Array.from with a map function took 30 ms on LeNet-300-100's 266k weights.
+      const s = new Float32Array(grad.length);
+      for (let k = 0; k < s.length; k++) s[k] = Math.abs(grad[k] * w[k]);
+      return this.book.toRows(li, s);
     });
   }
 

@@ -119,7 +119,10 @@ export function storedIndex(p: PrunableLayer): Int32Array | null {
 /** Stored layout -> [F, out] layout: a copy, or `stored` itself where they coincide. */
 export function toRowLayout(order: Int32Array | null, stored: Float32Array): Float32Array {
   if (!order) return stored;
-  return Float32Array.from(order, (k) => stored[k]);
+  // A loop, not Float32Array.from with a map function (several times slower on large kernels).
+  const out = new Float32Array(order.length);
+  for (let t = 0; t < order.length; t++) out[t] = stored[order[t]];
+  return out;
 }
 
 /** [F, out] layout -> stored layout: a copy, or `rows` itself where they coincide. */
