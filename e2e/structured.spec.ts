@@ -1,7 +1,7 @@
 // Structured pruning of the CNN demo as a user sees it: PFP at 50 %, "Measure speed" shows the
 // slim model against the dense one, the physically smaller download has the readout's parameter
 // count, and, reloaded in Node, the accuracy the app shows (it computes what the zeroed model does).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parseNpz } from '../src/core/data/npz';
@@ -162,6 +162,20 @@ test('channels or weights: the choice filters the methods, and curves read again
   await expect(studio.chart).toHaveAttribute('data-axis', 'latency');
   await expect(studio.chart).toContainText(/ms per 64 samples/);
   await page.screenshot({ path: 'test-results/curves-latency.png', fullPage: true });
+  // The chart as drawn, as SVG and PNG files that open on their own.
+  const svgDownload = page.waitForEvent('download');
+  await page.getByTestId('curve.svg').click();
+  const svgFile = await svgDownload;
+  expect(svgFile.suggestedFilename()).toBe('lenet-300-100.curves-latency.svg');
+  const svgText = readFileSync((await svgFile.path())!, 'utf8');
+  expect(svgText).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(svgText).toContain('ms per 64 samples');
+  expect(svgText).not.toMatch(/(href|src)="https?:/);
+  const pngDownload = page.waitForEvent('download');
+  await page.getByTestId('curve.png').click();
+  const png = readFileSync((await (await pngDownload).path())!);
+  expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+  writeFileSync('test-results/curves-chart.png', png);
   const table = page.getByTestId('curve.table');
   await table.locator('summary').click();
   await expect(table.locator('tbody tr').first()).toContainText(/ms \/ 64/);

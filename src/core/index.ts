@@ -48,6 +48,7 @@ export {
   shrinkModel,
   macsPerSample,
   measureLatency,
+  compareLatency,
   type ShrinkReport,
   type ShrinkResult,
   type LatencyOptions,

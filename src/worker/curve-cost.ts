@@ -3,7 +3,13 @@
 // with the dense shapes runs at the dense cost in TF.js (no sparse kernels), so it reuses the
 // dense timing instead of measuring noise.
 import * as tf from '@tensorflow/tfjs';
-import { macsPerSample, measureLatency, type PruneResult, type PruningSession } from '../core';
+import {
+  compareLatency,
+  macsPerSample,
+  measureLatency,
+  type PruneResult,
+  type PruningSession,
+} from '../core';
 import type { DenseCost, PointCost } from './protocol-cost';
 import { withSlim } from './speed';
 
@@ -51,8 +57,10 @@ export async function pointCost(s: PruningSession, result: PruneResult): Promise
       removedChannels: report.removedChannels,
     };
     if (report.removedChannels === 0) return { ...base, latencyMs: dense.latencyMs };
+    // Timed against the dense model in alternation and scaled to the dense timing: the machine's
+    // load drifts between points, the ratio of two interleaved timings much less.
     const runs = pointRuns(dense.latencyMs);
-    const t = await measureLatency(model, undefined, { batch: CURVE_RUNS.batch, runs, warmup: 1 });
-    return { ...base, latencyMs: round(t.medianMs) };
+    const t = await compareLatency(s.modelWith(null), model, { batch: CURVE_RUNS.batch, runs, warmup: 1 });
+    return { ...base, latencyMs: round((dense.latencyMs * t.bMs) / t.aMs) };
   });
 }

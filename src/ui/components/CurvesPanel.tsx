@@ -10,6 +10,7 @@ import { CurveChart } from './CurveChart';
 import { CurveTable } from './CurveTable';
 import { curveCompleteness, curvesLine } from '../state/status';
 import { ErrorMessage } from './ErrorMessage';
+import { pageSvg, saveFile, savePng } from '../state/download';
 
 function download(name: string, text: string, type: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -55,6 +56,7 @@ export function CurvesPanel() {
   const base = state.workspace?.model?.name ?? 'model';
   const have = new Set(curves.points.map((p) => pointKey(p.method, p.sparsity)));
   const incomplete = curves.methods.some((m) => SPARSITY_GRID.some((s) => !have.has(pointKey(m, s))));
+  const legend = curves.methods.map((m) => ({ label: METHODS[m].label, color: METHOD_COLORS[m] }));
   const meta = () => ({
     model: base,
     batch: state.workspace?.batch?.source ?? '',
@@ -268,6 +270,36 @@ export function CurvesPanel() {
           }
         >
           Curves as JSON
+        </button>
+        <button
+          type="button"
+          className="button small"
+          data-testid="curve.svg"
+          disabled={curves.points.length === 0}
+          onClick={() => {
+            const svg = document.querySelector<SVGSVGElement>(
+              '[data-testid="curve.chart"] svg.recharts-surface',
+            );
+            if (svg) saveFile(`${base}.curves-${axis}.svg`, pageSvg(svg, legend).text, 'image/svg+xml');
+          }}
+        >
+          Chart as SVG
+        </button>
+        <button
+          type="button"
+          className="button small"
+          data-testid="curve.png"
+          disabled={curves.points.length === 0}
+          onClick={() => {
+            const svg = document.querySelector<SVGSVGElement>(
+              '[data-testid="curve.chart"] svg.recharts-surface',
+            );
+            if (!svg) return;
+            const { text, width, height } = pageSvg(svg, legend);
+            void savePng(`${base}.curves-${axis}.png`, text, width, height);
+          }}
+        >
+          Chart as PNG
         </button>
       </div>
     </section>

@@ -52,3 +52,65 @@ export async function savePng(
     URL.revokeObjectURL(url);
   }
 }
+
+/**
+ * A chart drawn on the page (recharts' <svg>) as standalone SVG text: namespaced, sized, on a white
+ * background, with the page's font named and `legend` (drawn outside the chart on the page) above
+ * it, so it opens the same outside the page.
+ */
+export function pageSvg(
+  svg: SVGSVGElement,
+  legend: { label: string; color: string }[] = [],
+): { text: string; width: number; height: number } {
+  const NS = 'http://www.w3.org/2000/svg';
+  const box = svg.getBoundingClientRect();
+  const width = Math.round(box.width) || Number(svg.getAttribute('width')) || 600;
+  const chartHeight = Math.round(box.height) || Number(svg.getAttribute('height')) || 300;
+  // Legend entries in rows of what fits: about 7 px per character plus the swatch.
+  const rows: { label: string; color: string; x: number }[][] = [[]];
+  let x = 12;
+  for (const item of legend) {
+    const w = 28 + 7 * item.label.length;
+    if (x + w > width - 12 && rows[rows.length - 1].length > 0) {
+      rows.push([]);
+      x = 12;
+    }
+    rows[rows.length - 1].push({ ...item, x });
+    x += w;
+  }
+  const top = legend.length > 0 ? 8 + 18 * rows.length : 0;
+  const height = chartHeight + top;
+  const copy = svg.cloneNode(true) as SVGSVGElement;
+  const chart = document.createElementNS(NS, 'g');
+  chart.setAttribute('transform', `translate(0 ${top})`);
+  while (copy.firstChild) chart.appendChild(copy.firstChild);
+  copy.setAttribute('xmlns', NS);
+  copy.setAttribute('width', String(width));
+  copy.setAttribute('height', String(height));
+  copy.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  copy.setAttribute('font-family', getComputedStyle(svg).fontFamily || 'sans-serif');
+  const bg = document.createElementNS(NS, 'rect');
+  bg.setAttribute('width', '100%');
+  bg.setAttribute('height', '100%');
+  bg.setAttribute('fill', '#fff');
+  copy.appendChild(bg);
+  rows.forEach((row, r) =>
+    row.forEach((item) => {
+      const y = 14 + 18 * r;
+      const line = document.createElementNS(NS, 'line');
+      for (const [k, v] of Object.entries({ x1: item.x, x2: item.x + 18, y1: y - 4, y2: y - 4 }))
+        line.setAttribute(k, String(v));
+      line.setAttribute('stroke', item.color);
+      line.setAttribute('stroke-width', '2.5');
+      const text = document.createElementNS(NS, 'text');
+      text.setAttribute('x', String(item.x + 23));
+      text.setAttribute('y', String(y));
+      text.setAttribute('font-size', '12');
+      text.setAttribute('fill', '#111827');
+      text.textContent = item.label;
+      copy.append(line, text);
+    }),
+  );
+  copy.appendChild(chart);
+  return { text: new XMLSerializer().serializeToString(copy), width, height };
+}

@@ -90,3 +90,52 @@ export async function measureLatency(
   const medianMs = sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
   return { medianMs, runs: times, batch, backend: tf.getBackend() };
 }
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * Median milliseconds of `a` and of `b` (same inputs), timed in alternation on the same random
+ * batch: a load that comes and goes on the machine hits both alike, so their ratio holds where two
+ * separate measurements can disagree by more than the difference being measured.
+ */
+export async function compareLatency(
+  a: tf.LayersModel,
+  b: tf.LayersModel,
+  opts: LatencyOptions = {},
+): Promise<{ aMs: number; bMs: number; batch: number; runs: number; backend: string }> {
+  const batch = opts.batch ?? 64;
+  const runs = Math.max(1, opts.runs ?? 5);
+  const warmup = opts.warmup ?? 2;
+  const xs = a.inputs.map((t) =>
+    tf.randomNormal([batch, ...(t.shape.slice(1) as number[]).map((d) => d ?? 1)]),
+  );
+  const time = async (m: tf.LayersModel) => {
+    const t0 = performance.now();
+    const y = m.predict(xs.length === 1 ? xs[0] : xs);
+    const ys = Array.isArray(y) ? y : [y];
+    await Promise.all(ys.map((t) => t.data()));
+    const dt = performance.now() - t0;
+    ys.forEach((t) => t.dispose());
+    return dt;
+  };
+  const ta: number[] = [];
+  const tb: number[] = [];
+  try {
+    for (let i = 0; i < warmup + runs; i++) {
+      // Alternate which goes first, so neither always runs on a cache the other warmed.
+      const [first, second] = i % 2 ? [b, a] : [a, b];
+      const t1 = await time(first);
+      const t2 = await time(second);
+      if (i < warmup) continue;
+      (first === a ? ta : tb).push(t1);
+      (second === a ? ta : tb).push(t2);
+    }
+  } finally {
+    xs.forEach((t) => t.dispose());
+  }
+  return { aMs: median(ta), bMs: median(tb), batch, runs, backend: tf.getBackend() };
+}

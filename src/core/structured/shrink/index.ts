@@ -7,4 +7,4 @@ export {
   type ShrinkResult,
   type ShrinkLayerReport,
 } from './shrink';
-export { macsPerSample, measureLatency, type LatencyOptions } from './cost';
+export { compareLatency, macsPerSample, measureLatency, type LatencyOptions } from './cost';
