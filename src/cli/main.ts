@@ -62,7 +62,7 @@ Common options:
                        and spaces crossing unsupported layers stay). Same predictions as the zeroed model.
                        --json adds slim {paramsBefore, paramsAfter, layers}, macs {dense, pruned} per
                        sample and latencyMs {dense, pruned}: median of 5 predicts of 64 samples after 2
-                       warm-ups on this backend
+                       warm-ups on this backend, dense and slim in alternation
   --structured M:S     prune: first remove whole channels with the structured method M (pfp, pfp-rand,
                        pfp-top, filter-norm, softnet, filter-uniform) to sparsity S, then prune single
                        weights of what remains with --method (scores recomputed on the structured
